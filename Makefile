@@ -1,0 +1,40 @@
+# Test tiers: `make test` (unit + integration, no root, minutes) and
+# `make e2e` (root; real kubelets, containerd and control planes on sandbox
+# nodes of this machine). See README.md.
+
+SHELL := /bin/bash
+GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+BIN := bin
+E2E_TIMEOUT ?= 80m
+E2E_RUN ?= .
+
+.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check
+
+build:
+	$(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
+
+vet:
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./test/e2e/...
+
+fmt-check:
+	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './_artifacts/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+
+test: vet fmt-check
+	$(GO) test -race -count=1 ./...
+
+root-check:
+	@[ "$$(id -u)" = 0 ] || { echo "this target needs root: sudo make $(MAKECMDGOALS)"; exit 1; }
+
+# Builds or reuses every artifact (Kubernetes binaries, etcd, CoreDNS,
+# pause, containerd, images) in the cache, installing Debian packages.
+artifacts: root-check build
+	$(BIN)/bench artifacts
+
+e2e: root-check build
+	$(BIN)/bench artifacts
+	$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -run '$(E2E_RUN)' ./test/e2e/
+
+e2e-clean: root-check build
+	$(BIN)/bench clean

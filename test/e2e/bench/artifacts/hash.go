@@ -1,0 +1,18 @@
+package artifacts
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+)
+
+// fileHash returns the hex sha256 of a file's content.
+func fileHash(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8]), nil
+}

@@ -1,0 +1,110 @@
+package sandbox
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/hostexec"
+)
+
+// ensureBridge creates the host bridge with the host's address unless it
+// already exists.
+func ensureBridge(ctx context.Context) error {
+	if _, err := net.InterfaceByName(BridgeName); err == nil {
+		return nil
+	}
+	for _, args := range [][]string{
+		{"link", "add", BridgeName, "type", "bridge"},
+		{"addr", "add", BridgeCIDR, "dev", BridgeName},
+		{"link", "set", BridgeName, "up"},
+	} {
+		if _, err := hostexec.Run(ctx, "ip", args...); err != nil {
+			return fmt.Errorf("create bridge %s: %w", BridgeName, err)
+		}
+	}
+	return nil
+}
+
+// removeBridge deletes the host bridge if present.
+func removeBridge(ctx context.Context) error {
+	if _, err := net.InterfaceByName(BridgeName); err != nil {
+		return nil
+	}
+	if _, err := hostexec.Run(ctx, "ip", "link", "del", BridgeName); err != nil {
+		return fmt.Errorf("remove bridge %s: %w", BridgeName, err)
+	}
+	return nil
+}
+
+// plugNetwork gives the booted node its veth, address, default route via the
+// host, routes to the pod subnets of the other nodes, and makes the host
+// route the node's pod subnet to it.
+func (n *Node) plugNetwork(ctx context.Context) error {
+	veth := vethName(n.Index)
+	_, _ = hostexec.Run(ctx, "ip", "link", "del", veth) // left by an earlier boot
+	if _, err := hostexec.Run(ctx, "ip", "link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", strconv.Itoa(n.HolderPID)); err != nil {
+		return fmt.Errorf("node %s: create veth: %w", n.Name, err)
+	}
+	if _, err := hostexec.Run(ctx, "ip", "link", "set", veth, "master", BridgeName, "up"); err != nil {
+		return fmt.Errorf("node %s: attach veth: %w", n.Name, err)
+	}
+	script := []string{
+		"set -e",
+		"ip link set lo up",
+		fmt.Sprintf("ip addr add %s/24 dev eth0", n.Address),
+		"ip link set eth0 up",
+		"ip route add default via " + HostAddress,
+		"sysctl -qw net.ipv4.ip_forward=1",
+		"if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1; fi",
+	}
+	for _, peer := range n.cluster.Nodes {
+		if peer != n {
+			script = append(script, fmt.Sprintf("ip route replace %s via %s", peer.PodCIDR, peer.Address))
+		}
+	}
+	if _, err := n.Run(ctx, "/bin/sh", "-c", strings.Join(script, "\n")); err != nil {
+		return fmt.Errorf("node %s: configure network: %w", n.Name, err)
+	}
+	if _, err := hostexec.Run(ctx, "ip", "route", "replace", n.PodCIDR, "via", n.Address); err != nil {
+		return fmt.Errorf("node %s: host route to pod subnet: %w", n.Name, err)
+	}
+	for _, peer := range n.cluster.Nodes {
+		if peer != n && peer.HolderPID != 0 {
+			if _, err := peer.Run(ctx, "ip", "route", "replace", n.PodCIDR, "via", n.Address); err != nil {
+				return fmt.Errorf("node %s: route to pod subnet of %s: %w", peer.Name, n.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// unplugNetwork removes what plugNetwork left on the host.
+func (n *Node) unplugNetwork(ctx context.Context) error {
+	if out, err := hostexec.Run(ctx, "ip", "route", "show", n.PodCIDR); err == nil && strings.TrimSpace(out) != "" {
+		if _, err := hostexec.Run(ctx, "ip", "route", "del", n.PodCIDR); err != nil {
+			return fmt.Errorf("node %s: remove host route: %w", n.Name, err)
+		}
+	}
+	if _, err := net.InterfaceByName(vethName(n.Index)); err == nil {
+		if _, err := hostexec.Run(ctx, "ip", "link", "del", vethName(n.Index)); err != nil {
+			return fmt.Errorf("node %s: remove veth: %w", n.Name, err)
+		}
+	}
+	return nil
+}
+
+// setLink brings the host side of the node's veth up or down: down cuts the
+// node off from every other node and from the host.
+func (n *Node) setLink(ctx context.Context, up bool) error {
+	state := "down"
+	if up {
+		state = "up"
+	}
+	if _, err := hostexec.Run(ctx, "ip", "link", "set", vethName(n.Index), state); err != nil {
+		return fmt.Errorf("node %s: set link %s: %w", n.Name, state, err)
+	}
+	return nil
+}

@@ -1,0 +1,180 @@
+package supervisor
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// Timings of the supervisor; systemd's kubelet.service uses RestartSec=10,
+// the bench restarts sooner to keep tests short.
+const (
+	restartDelay = 2 * time.Second
+	pollInterval = 300 * time.Millisecond
+	stopGrace    = 10 * time.Second
+)
+
+// service is one supervised process.
+type service struct {
+	name string
+	log  string
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (s *service) start(argv []string) error {
+	f, err := os.OpenFile(s.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		f.Close()
+		return fmt.Errorf("start %s: %w", s.name, err)
+	}
+	s.cmd, s.done = cmd, make(chan struct{})
+	go func() {
+		_ = cmd.Wait()
+		f.Close()
+		close(s.done)
+	}()
+	return nil
+}
+
+func (s *service) running() bool {
+	if s.cmd == nil {
+		return false
+	}
+	select {
+	case <-s.done:
+		return false
+	default:
+		return true
+	}
+}
+
+func (s *service) stop() {
+	if !s.running() {
+		return
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.done:
+	case <-time.After(stopGrace):
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+}
+
+// Run supervises containerd and the kubelet until ctx ends or SIGTERM.
+func Run(ctx context.Context, cfg Config, out io.Writer) error {
+	logf := func(format string, args ...any) {
+		fmt.Fprintf(out, "%s %s\n", time.Now().Format(time.RFC3339Nano), fmt.Sprintf(format, args...))
+	}
+	if cfg.PIDFile != "" {
+		if err := os.WriteFile(cfg.PIDFile, []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+			return err
+		}
+	}
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+
+	containerd := &service{name: "containerd", log: filepath.Join(cfg.LogDir, "containerd.log")}
+	kubelet := &service{name: "kubelet", log: filepath.Join(cfg.LogDir, "kubelet.log")}
+	defer func() {
+		kubelet.stop()
+		containerd.stop()
+		logf("stopped")
+	}()
+
+	var lastPrint string
+	var exitedAt time.Time // when the kubelet was seen to exit; zero while running or never started
+	startKubelet := func() {
+		args, err := KubeletArgs(exists, readEnvFile, cfg.KubeletExtraArgs)
+		if err != nil {
+			logf("kubelet arguments: %v", err)
+			return
+		}
+		logf("starting kubelet %v", args)
+		if err := kubelet.start(append([]string{KubeletBinary}, args...)); err != nil {
+			logf("%v", err)
+		}
+		exitedAt = time.Time{}
+	}
+	for {
+		if !containerd.running() {
+			if containerd.cmd != nil {
+				logf("containerd exited: %v; restarting", containerd.cmd.ProcessState)
+				time.Sleep(restartDelay)
+			}
+			if err := containerd.start([]string{"/usr/local/bin/containerd", "--config", cfg.ContainerdConfig}); err != nil {
+				logf("%v", err)
+			}
+		}
+		print := fingerprint()
+		changed := print != lastPrint
+		lastPrint = print
+		switch {
+		case !exists(KubeletConfig):
+			if kubelet.running() {
+				logf("%s is gone: stopping kubelet", KubeletConfig)
+				kubelet.stop()
+			}
+		case kubelet.running():
+			if changed {
+				logf("kubelet configuration or binary changed: restarting kubelet")
+				kubelet.stop()
+				startKubelet()
+			}
+		case kubelet.cmd == nil || changed:
+			startKubelet()
+		case exitedAt.IsZero():
+			exitedAt = time.Now()
+			logf("kubelet exited: %v; restarting in %s", kubelet.cmd.ProcessState, restartDelay)
+		case time.Since(exitedAt) >= restartDelay:
+			startKubelet()
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-hup:
+			logf("SIGHUP: restarting kubelet")
+			kubelet.stop()
+			if exists(KubeletConfig) {
+				startKubelet()
+			}
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// fingerprint identifies the content of every file whose change makes the
+// kubelet restart.
+func fingerprint() string {
+	var s string
+	for _, p := range []string{KubeletConfig, KubeadmFlagsEnv, DefaultsEnv, BootstrapKubeconfig, KubeletBinary} {
+		st, err := os.Stat(p)
+		if err != nil {
+			s += p + ":absent;"
+			continue
+		}
+		target, _ := filepath.EvalSymlinks(p)
+		s += fmt.Sprintf("%s:%s:%d:%d;", p, target, st.Size(), st.ModTime().UnixNano())
+	}
+	return s
+}

@@ -1,0 +1,83 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
+)
+
+// newCluster creates a sandbox cluster for t and deletes it when t ends. On
+// failure it first collects every log into _artifacts/<test> and prints
+// where, with the last lines of each kubelet's log.
+func newCluster(t *testing.T, nodes ...sandbox.NodeOptions) *sandbox.Cluster {
+	t.Helper()
+	ctx := context.Background()
+	c, err := sandbox.Create(ctx, sandbox.CreateOptions{
+		Name: "e2e", Nodes: nodes, BenchBinary: env.benchBinary, CacheRoot: env.cache.Root,
+		Log: func(f string, a ...any) { t.Logf(f, a...) },
+	})
+	if err != nil {
+		t.Fatalf("create cluster: %v", err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			reportLogs(t, c)
+		}
+		if err := c.Delete(context.Background()); err != nil {
+			t.Errorf("delete cluster: %v", err)
+		}
+	})
+	return c
+}
+
+func reportLogs(t *testing.T, c *sandbox.Cluster) {
+	dir, err := filepath.Abs(filepath.Join(env.moduleRoot, "_artifacts", strings.ReplaceAll(t.Name(), "/", "_")))
+	if err != nil {
+		t.Logf("logs: %v", err)
+		return
+	}
+	if _, err := c.CollectLogs(context.Background(), dir); err != nil {
+		t.Logf("collect logs: %v", err)
+	}
+	t.Logf("logs of the failed test are in %s", dir)
+	for _, n := range c.Nodes {
+		t.Logf("last lines of %s kubelet.log:\n%s", n.Name, sandbox.LastLines(filepath.Join(dir, n.Name, "kubelet.log"), 20))
+	}
+}
+
+// eventually polls check until it returns nil or timeout passes.
+func eventually(t *testing.T, timeout time.Duration, what string, check func(ctx context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	start := time.Now()
+	var last error
+	for {
+		callCtx, callCancel := context.WithTimeout(ctx, 5*time.Second)
+		last = check(callCtx)
+		callCancel()
+		if last == nil {
+			t.Logf("%s after %s", what, time.Since(start).Round(100*time.Millisecond))
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: not within %s: %v", what, timeout, last)
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+func must(t *testing.T, err error, format string, args ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(format, args...), err)
+	}
+}
