@@ -62,6 +62,9 @@ func (e entry) ensure(ctx context.Context, build func(ctx context.Context, out s
 		return fmt.Errorf("create build directory: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return err
+	}
 	if err := build(ctx, tmp); err != nil {
 		return err
 	}

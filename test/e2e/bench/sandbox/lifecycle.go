@@ -220,5 +220,11 @@ func cleanHostIfIdle(ctx context.Context) error {
 	if err != nil || len(names) > 0 {
 		return err
 	}
-	return errors.Join(removeBridge(ctx), removeMountpoints(), cgroupRemove(cgroupParent))
+	if err := errors.Join(removeBridge(ctx), removeMountpoints(), cgroupRemove(cgroupParent)); err != nil {
+		return err
+	}
+	if err := os.Remove(StateRoot()); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("remove %s: %w", StateRoot(), err)
+	}
+	return nil
 }

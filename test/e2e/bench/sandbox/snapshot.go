@@ -86,6 +86,9 @@ func HostSnapshot(ctx context.Context) ([]string, error) {
 			continue
 		}
 		name := strings.TrimSpace(string(comm))
+		if isZombie(p.Name()) { // exited; waits only for init to collect its status
+			continue
+		}
 		cmdline, _ := os.ReadFile(filepath.Join("/proc", p.Name(), "cmdline"))
 		if benchProcessNames[name] || strings.Contains(string(cmdline), StateRoot()) {
 			items = append(items, fmt.Sprintf("process %s %s", p.Name(), name))
@@ -135,4 +138,15 @@ func DiffSnapshots(a, b []string) []string {
 		}
 	}
 	return d
+}
+
+// isZombie reports whether /proc/pid is a process that has exited.
+func isZombie(pid string) bool {
+	stat, err := os.ReadFile(filepath.Join("/proc", pid, "stat"))
+	if err != nil {
+		return true
+	}
+	// The state follows the command name, which is in parentheses.
+	i := strings.LastIndexByte(string(stat), ')')
+	return i < 0 || i+2 >= len(stat) || stat[i+2] == 'Z' || stat[i+2] == 'X'
 }
