@@ -205,6 +205,24 @@ func TestSandboxNodesRunStaticPods(t *testing.T) {
 			}
 		})
 
+		t.Run("a missing image fails at once and names the image", func(t *testing.T) {
+			missing := podNetworkPod("registry.k8s.io/bench-missing:v0")
+			missing.Name = "missing"
+			missing.Spec.Containers[0].ImagePullPolicy = corev1.PullIfNotPresent
+			writePod(t, n1, "missing", missing)
+			eventually(t, time.Minute, "kubelet reports the failed pull", func(ctx context.Context) error {
+				log := sandbox.LastLines(filepath.Join(n1.LogDir(), "kubelet.log"), 400)
+				for _, line := range strings.Split(log, "\n") {
+					if strings.Contains(line, "registry.k8s.io/bench-missing:v0") && strings.Contains(line, "127.0.0.1:1") {
+						return nil
+					}
+				}
+				return fmt.Errorf("no pull error naming the image and the dead registry in kubelet.log yet")
+			})
+			_, err := n1.Run(ctx, "rm", "/etc/kubernetes/manifests/missing.yaml")
+			must(t, err, "remove the missing-image pod")
+		})
+
 		t.Run("stop and start a node", func(t *testing.T) {
 			must(t, n2.Stop(ctx), "stop node2")
 			if n2.Running() {

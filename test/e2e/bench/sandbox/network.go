@@ -6,6 +6,7 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/hostexec"
 )
@@ -88,10 +89,17 @@ func (n *Node) unplugNetwork(ctx context.Context) error {
 			return fmt.Errorf("node %s: remove host route: %w", n.Name, err)
 		}
 	}
-	if _, err := net.InterfaceByName(vethName(n.Index)); err == nil {
-		if _, err := hostexec.Run(ctx, "ip", "link", "del", vethName(n.Index)); err != nil {
-			return fmt.Errorf("node %s: remove veth: %w", n.Name, err)
+	// The veth goes away with the node's network namespace, which the
+	// kernel tears down shortly after its last process exits.
+	veth := vethName(n.Index)
+	for i := 0; i < 100; i++ {
+		if _, err := net.InterfaceByName(veth); err != nil {
+			return nil
 		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if out, err := hostexec.Run(ctx, "ip", "link", "del", veth); err != nil && !strings.Contains(out, "Cannot find device") {
+		return fmt.Errorf("node %s: remove veth: %w", n.Name, err)
 	}
 	return nil
 }

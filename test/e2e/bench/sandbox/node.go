@@ -220,9 +220,14 @@ func (n *Node) importImages(ctx context.Context) error {
 
 // shutdown kills every process of the node (holder, supervisor, containerd,
 // kubelet, containers) by cgroup, which ends its namespaces and mounts, and
-// removes its host network pieces.
+// removes its cgroups and host network pieces.
 func (n *Node) shutdown(ctx context.Context) error {
 	if err := cgroupKill(n.cgroup(), 30*time.Second); err != nil {
+		return fmt.Errorf("node %s: %w", n.Name, err)
+	}
+	// A rebooted host starts with no cgroups of its old containers; stale
+	// ones would slow the next kubelet down.
+	if err := cgroupRemove(n.cgroup()); err != nil {
 		return fmt.Errorf("node %s: %w", n.Name, err)
 	}
 	n.HolderPID = 0

@@ -40,4 +40,5 @@ const (
 	DefaultsEnv         = "/etc/default/kubelet"
 	BootstrapKubeconfig = "/etc/kubernetes/bootstrap-kubelet.conf"
 	Kubeconfig          = "/etc/kubernetes/kubelet.conf"
+	ContainerdSocket    = "/run/containerd/containerd.sock"
 )

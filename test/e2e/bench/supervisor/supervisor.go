@@ -125,6 +125,8 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		changed := print != lastPrint
 		lastPrint = print
 		switch {
+		case !exists(ContainerdSocket):
+			// kubelet.service runs After=containerd.service.
 		case !exists(KubeletConfig):
 			if kubelet.running() {
 				logf("%s is gone: stopping kubelet", KubeletConfig)
@@ -150,7 +152,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		case <-hup:
 			logf("SIGHUP: restarting kubelet")
 			kubelet.stop()
-			if exists(KubeletConfig) {
+			if exists(KubeletConfig) && exists(ContainerdSocket) {
 				startKubelet()
 			}
 		case <-time.After(pollInterval):
