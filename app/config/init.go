@@ -1,0 +1,146 @@
+package config
+
+import (
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"math/big"
+	"os"
+	"strings"
+
+	kubeproxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
+)
+
+// Init is the complete configuration of `kubeadm init`.
+type Init struct {
+	Init      *kubeadm.InitConfiguration
+	Cluster   *kubeadm.ClusterConfiguration
+	Kubelet   *kubeletv1beta1.KubeletConfiguration // nil: kubeadm's defaults only
+	KubeProxy *kubeproxyv1alpha1.KubeProxyConfiguration
+	Warnings  []string
+}
+
+// LoadInitFile decodes a configuration file for init. A file without an
+// InitConfiguration or ClusterConfiguration gets empty ones.
+func LoadInitFile(path string) (*Init, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read config file: %w", err)
+	}
+	docs, err := kubeadm.Decode(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if docs.Join != nil || docs.Reset != nil || docs.Upgrade != nil {
+		// Upstream ignores other kubeadm kinds in an init file; so do we, with a warning.
+		docs.Warnings = append(docs.Warnings, path+": JoinConfiguration, ResetConfiguration and UpgradeConfiguration are ignored by init")
+	}
+	cfg := &Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, Warnings: docs.Warnings}
+	if cfg.Init == nil && cfg.Cluster == nil {
+		return nil, fmt.Errorf("%s: no InitConfiguration or ClusterConfiguration document", path)
+	}
+	return cfg.fill(), nil
+}
+
+// NewInit returns an empty configuration to which flags are applied.
+func NewInit() *Init { return (&Init{}).fill() }
+
+func (c *Init) fill() *Init {
+	if c.Init == nil {
+		c.Init = &kubeadm.InitConfiguration{}
+	}
+	if c.Cluster == nil {
+		c.Cluster = &kubeadm.ClusterConfiguration{}
+	}
+	return c
+}
+
+// Default applies static defaults, then dynamic ones from host: node name,
+// advertise address, CRI socket and bootstrap tokens.
+func (c *Init) Default(host Host) error {
+	kubeadm.SetClusterDefaults(c.Cluster)
+	kubeadm.SetInitDefaults(c.Init)
+	nr := &c.Init.NodeRegistration
+	if nr.Name == "" {
+		h, err := host.Hostname()
+		if err != nil {
+			return fmt.Errorf("node name: %w", err)
+		}
+		nr.Name = strings.ToLower(h)
+	}
+	if c.Init.LocalAPIEndpoint.AdvertiseAddress == "" {
+		ip, err := host.DefaultRouteIP()
+		if err != nil {
+			return fmt.Errorf("advertise address: %w", err)
+		}
+		c.Init.LocalAPIEndpoint.AdvertiseAddress = ip.String()
+	}
+	if nr.CRISocket == "" {
+		s, err := host.DetectCRISocket()
+		if err != nil {
+			return err
+		}
+		nr.CRISocket = s
+	} else {
+		var warn string
+		nr.CRISocket, warn = cri.Normalize(nr.CRISocket)
+		if warn != "" {
+			c.Warnings = append(c.Warnings, warn)
+		}
+	}
+	for i := range c.Init.BootstrapTokens {
+		t := &c.Init.BootstrapTokens[i]
+		if t.Token == nil || t.Token.ID == "" {
+			tok, err := GenerateToken()
+			if err != nil {
+				return err
+			}
+			t.Token = tok
+		}
+	}
+	return nil
+}
+
+// Validate returns one error listing every invalid field, or nil.
+func (c *Init) Validate() error {
+	errs := kubeadm.ValidateInit(c.Init, c.Cluster)
+	if len(errs) == 0 {
+		return nil
+	}
+	var msgs []string
+	for _, e := range errs {
+		msgs = append(msgs, e.Error())
+	}
+	return errors.New("invalid configuration: " + strings.Join(msgs, "; "))
+}
+
+const tokenChars = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+// GenerateToken makes a random bootstrap token.
+func GenerateToken() (*kubeadm.BootstrapTokenString, error) {
+	id, err := randomString(6)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := randomString(16)
+	if err != nil {
+		return nil, err
+	}
+	return &kubeadm.BootstrapTokenString{ID: id, Secret: secret}, nil
+}
+
+func randomString(n int) (string, error) {
+	b := make([]byte, n)
+	for i := range b {
+		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(tokenChars))))
+		if err != nil {
+			return "", fmt.Errorf("generate token: %w", err)
+		}
+		b[i] = tokenChars[k.Int64()]
+	}
+	return string(b), nil
+}

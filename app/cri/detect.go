@@ -1,0 +1,55 @@
+// Package cri finds the node's container runtime endpoint and talks to it
+// through the CRI API.
+package cri
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"time"
+)
+
+// KnownEndpoints are probed, in this order, when no socket is configured.
+var KnownEndpoints = []string{
+	"unix:///var/run/containerd/containerd.sock",
+	"unix:///var/run/crio/crio.sock",
+	"unix:///var/run/cri-dockerd.sock",
+}
+
+// Answers reports whether something accepts connections on a unix socket.
+func Answers(path string) bool {
+	conn, err := net.DialTimeout("unix", path, time.Second)
+	if err != nil {
+		return false
+	}
+	conn.Close()
+	return true
+}
+
+// Detect probes the known endpoints with answers (Answers in production) and
+// returns the one that answers. Several or none is an error that names them
+// and says what to do.
+func Detect(answers func(path string) bool) (string, error) {
+	var found []string
+	for _, ep := range KnownEndpoints {
+		if answers(strings.TrimPrefix(ep, "unix://")) {
+			found = append(found, ep)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return "", fmt.Errorf("no container runtime found: tried %s; start one or pass --cri-socket", strings.Join(KnownEndpoints, ", "))
+	}
+	return "", fmt.Errorf("found several container runtimes: %s; choose one with --cri-socket or nodeRegistration.criSocket", strings.Join(found, ", "))
+}
+
+// Normalize adds the unix:// scheme to a bare socket path and says so in
+// the returned warning.
+func Normalize(socket string) (string, string) {
+	if socket == "" || strings.Contains(socket, "://") {
+		return socket, ""
+	}
+	return "unix://" + socket, fmt.Sprintf("the CRI socket %q has no URL scheme; using %q", socket, "unix://"+socket)
+}
