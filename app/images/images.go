@@ -4,6 +4,8 @@
 package images
 
 import (
+	"strings"
+
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
@@ -18,8 +20,11 @@ func repository(cfg *kubeadm.ClusterConfiguration) string {
 
 // Component returns the image of a control-plane component or kube-proxy.
 func Component(cfg *kubeadm.ClusterConfiguration, component string) string {
-	return repository(cfg) + "/" + component + ":" + cfg.KubernetesVersion
+	return repository(cfg) + "/" + component + ":" + Tag(cfg.KubernetesVersion)
 }
+
+// Tag turns a version into an image tag: '+' is not allowed in tags.
+func Tag(version string) string { return strings.ReplaceAll(version, "+", "_") }
 
 // Etcd returns the local etcd image, honouring etcd.local image overrides.
 func Etcd(cfg *kubeadm.ClusterConfiguration) (string, error) {

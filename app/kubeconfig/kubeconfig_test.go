@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
@@ -177,6 +176,3 @@ func TestForUser(t *testing.T) {
 		})
 	}
 }
-
-// Keep metav1 in use for the validity type shared with the phase.
-var _ = metav1.Duration{}

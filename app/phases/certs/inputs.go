@@ -3,6 +3,7 @@ package certs
 import (
 	"crypto/x509"
 	"errors"
+	"path/filepath"
 	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
@@ -75,17 +76,17 @@ func (in Inputs) now() time.Time {
 // readDir is where existing files are looked for.
 func (in Inputs) readDir() string {
 	if in.Cluster.CertificatesDir != "" {
-		return in.Cluster.CertificatesDir
+		return filepath.Clean(in.Cluster.CertificatesDir)
 	}
-	return in.Dir
+	return cleanDir(in.Dir)
 }
 
 // writeDir is where new files go.
 func (in Inputs) writeDir() string {
 	if in.Dir != "" {
-		return in.Dir
+		return filepath.Clean(in.Dir)
 	}
-	return in.Cluster.CertificatesDir
+	return cleanDir(in.Cluster.CertificatesDir)
 }
 
 // locate returns the directory holding name's certificate or key, looking
@@ -112,6 +113,14 @@ func (in Inputs) caValidity() time.Duration {
 		return p.Duration
 	}
 	return constants.DefaultCACertValidity
+}
+
+// cleanDir cleans a directory path, keeping "" as "".
+func cleanDir(dir string) string {
+	if dir == "" {
+		return ""
+	}
+	return filepath.Clean(dir)
 }
 
 func (in Inputs) etcdExternal() bool { return in.Cluster.Etcd.External != nil }

@@ -69,7 +69,13 @@ func runLeaf(s CertSpec, in Inputs) (Result, error) {
 // matches, the certificate is signed by ca, is valid at now and carries
 // every SAN of want. The error names the file and the first problem.
 func checkExisting(s CertSpec, dir string, ca *x509.Certificate, want pki.AltNames, now time.Time) (*x509.Certificate, error) {
-	certPath := pki.CertPath(dir, s.BaseName)
+	certPath, keyPath := pki.CertPath(dir, s.BaseName), pki.KeyPath(dir, s.BaseName)
+	switch {
+	case !pki.Exists(keyPath):
+		return nil, fmt.Errorf("%s: existing certificate %s has no key: %s is missing", s.Name, certPath, keyPath)
+	case !pki.Exists(certPath):
+		return nil, fmt.Errorf("%s: existing key %s has no certificate: %s is missing", s.Name, keyPath, certPath)
+	}
 	cert, chain, err := pki.ReadCertChain(dir, s.BaseName)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
@@ -79,7 +85,7 @@ func checkExisting(s CertSpec, dir string, ca *x509.Certificate, want pki.AltNam
 		return nil, fmt.Errorf("%s: %w", s.Name, err)
 	}
 	if err := pki.CheckKeyMatchesCert(cert, key); err != nil {
-		return nil, fmt.Errorf("%s: existing %s: %w", s.Name, pki.KeyPath(dir, s.BaseName), err)
+		return nil, fmt.Errorf("%s: existing %s: %w", s.Name, keyPath, err)
 	}
 	if err := pki.CheckValidAt(cert, now); err != nil {
 		return nil, fmt.Errorf("%s: existing certificate %s is %w", s.Name, certPath, err)

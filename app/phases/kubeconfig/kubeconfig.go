@@ -137,6 +137,9 @@ func ensureFile(in Input, file string) (Result, error) {
 	if in.CAKey == nil {
 		return checkExternal(in, file)
 	}
+	if in.CACert == nil {
+		return Result{}, fmt.Errorf("kubeconfig %s: the CA certificate is required", file)
+	}
 	spec, err := specFor(in, file)
 	if err != nil {
 		return Result{}, err
