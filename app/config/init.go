@@ -1,10 +1,8 @@
 package config
 
 import (
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"strings"
 
@@ -21,7 +19,9 @@ type Init struct {
 	Cluster   *kubeadm.ClusterConfiguration
 	Kubelet   *kubeletv1beta1.KubeletConfiguration // nil: kubeadm's defaults only
 	KubeProxy *kubeproxyv1alpha1.KubeProxyConfiguration
-	Warnings  []string
+	// KubeProxyRaw is the user's KubeProxyConfiguration document (JSON).
+	KubeProxyRaw []byte
+	Warnings     []string
 }
 
 // LoadInitFile decodes a configuration file for init. A file without an
@@ -39,7 +39,7 @@ func LoadInitFile(path string) (*Init, error) {
 		// Upstream ignores other kubeadm kinds in an init file; so do we, with a warning.
 		docs.Warnings = append(docs.Warnings, path+": JoinConfiguration, ResetConfiguration and UpgradeConfiguration are ignored by init")
 	}
-	cfg := &Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, Warnings: docs.Warnings}
+	cfg := &Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, KubeProxyRaw: docs.KubeProxyRaw, Warnings: docs.Warnings}
 	if cfg.Init == nil && cfg.Cluster == nil {
 		return nil, fmt.Errorf("%s: no InitConfiguration or ClusterConfiguration document", path)
 	}
@@ -95,7 +95,7 @@ func (c *Init) Default(host Host) error {
 	for i := range c.Init.BootstrapTokens {
 		t := &c.Init.BootstrapTokens[i]
 		if t.Token == nil || t.Token.ID == "" {
-			tok, err := GenerateToken()
+			tok, err := kubeadm.NewBootstrapTokenString()
 			if err != nil {
 				return err
 			}
@@ -116,31 +116,4 @@ func (c *Init) Validate() error {
 		msgs = append(msgs, e.Error())
 	}
 	return errors.New("invalid configuration: " + strings.Join(msgs, "; "))
-}
-
-const tokenChars = "0123456789abcdefghijklmnopqrstuvwxyz"
-
-// GenerateToken makes a random bootstrap token.
-func GenerateToken() (*kubeadm.BootstrapTokenString, error) {
-	id, err := randomString(6)
-	if err != nil {
-		return nil, err
-	}
-	secret, err := randomString(16)
-	if err != nil {
-		return nil, err
-	}
-	return &kubeadm.BootstrapTokenString{ID: id, Secret: secret}, nil
-}
-
-func randomString(n int) (string, error) {
-	b := make([]byte, n)
-	for i := range b {
-		k, err := rand.Int(rand.Reader, big.NewInt(int64(len(tokenChars))))
-		if err != nil {
-			return "", fmt.Errorf("generate token: %w", err)
-		}
-		b[i] = tokenChars[k.Int64()]
-	}
-	return string(b), nil
 }

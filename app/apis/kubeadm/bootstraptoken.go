@@ -1,8 +1,10 @@
 package kubeadm
 
 import (
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"regexp"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -65,4 +67,30 @@ func (t *BootstrapTokenString) UnmarshalJSON(b []byte) error {
 	}
 	*t = *parsed
 	return nil
+}
+
+const tokenChars = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+// NewBootstrapTokenString makes a random token "[a-z0-9]{6}.[a-z0-9]{16}".
+func NewBootstrapTokenString() (*BootstrapTokenString, error) {
+	pick := func(n int) (string, error) {
+		b := make([]byte, n)
+		for i := range b {
+			k, err := rand.Int(rand.Reader, big.NewInt(int64(len(tokenChars))))
+			if err != nil {
+				return "", fmt.Errorf("generate bootstrap token: %w", err)
+			}
+			b[i] = tokenChars[k.Int64()]
+		}
+		return string(b), nil
+	}
+	id, err := pick(6)
+	if err != nil {
+		return nil, err
+	}
+	secret, err := pick(16)
+	if err != nil {
+		return nil, err
+	}
+	return &BootstrapTokenString{ID: id, Secret: secret}, nil
 }

@@ -23,6 +23,9 @@ type Documents struct {
 	Upgrade   *UpgradeConfiguration
 	Kubelet   *kubeletv1beta1.KubeletConfiguration
 	KubeProxy *kubeproxyv1alpha1.KubeProxyConfiguration
+	// KubeProxyRaw is the KubeProxyConfiguration document as JSON, for
+	// code that must tell fields the user set from defaults.
+	KubeProxyRaw []byte
 	// Warnings are to be shown to the user (deprecated versions).
 	Warnings []string
 }
@@ -105,6 +108,7 @@ func (d *Documents) add(where string, tm metav1.TypeMeta, js []byte) error {
 			return fmt.Errorf("%s: a second %s", where, tm.Kind)
 		}
 		d.KubeProxy = &kubeproxyv1alpha1.KubeProxyConfiguration{}
+		d.KubeProxyRaw = js
 		return strictDecode(where, js, d.KubeProxy)
 	case strings.HasPrefix(gv, Group+"/"):
 		return fmt.Errorf("%s: unknown version %s (supported: %s, and %s with a deprecation warning)", where, gv, V1beta4, V1beta3)

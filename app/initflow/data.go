@@ -1,0 +1,173 @@
+// Package initflow is `kubeadm init`: the typed data its phases share and
+// the phase table, in upstream's names and order. The command layer parses
+// flags into Options and calls Run or RunPhase; phases report through the
+// progress reporter and never print.
+package initflow
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	clientset "k8s.io/client-go/kubernetes"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
+	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+)
+
+// Options are what the init command passes in.
+type Options struct {
+	Config                  *config.Init // defaulted and validated
+	DryRun                  bool
+	IgnorePreflightErrors   []string
+	SkipPhases              []string
+	UploadCerts             bool
+	CertificateKey          string
+	SkipTokenPrint          bool
+	SkipCertificateKeyPrint bool
+	Out                     progress.Reporter
+	// Host, InitSystem and Now are injected for tests; zero values mean the real machine.
+	Host       preflight.Host
+	InitSystem kubeletstart.InitSystem
+	Now        func() time.Time
+	// KubernetesDir is /etc/kubernetes unless a test says otherwise.
+	KubernetesDir string
+	KubeletDir    string
+}
+
+// Data is what init's phases share.
+type Data struct {
+	Options
+	cfg *config.Init
+	// Paths where this run writes; in dry-run they are under DryRunDir.
+	kubeDir, certsDir, manifestsDir, kubeletDir string
+	DryRunDir                                   string
+	client                                      clientset.Interface
+	kubeletCfg                                  *kubeletv1beta1.KubeletConfiguration
+	// Result is filled by show-join-command.
+	Result *JoinResult
+}
+
+// JoinResult is the machine-readable outcome of init.
+type JoinResult struct {
+	NodeName                string `json:"nodeName"`
+	APIServerEndpoint       string `json:"apiServerEndpoint"`
+	WorkerJoinCommand       string `json:"workerJoinCommand,omitempty"`
+	ControlPlaneJoinCommand string `json:"controlPlaneJoinCommand,omitempty"`
+	CACertHash              string `json:"caCertHash"`
+	Token                   string `json:"token,omitempty"`
+	CertificateKey          string `json:"certificateKey,omitempty"`
+	AdminKubeconfig         string `json:"adminKubeconfig"`
+	DryRunDir               string `json:"dryRunDir,omitempty"`
+}
+
+// NewData prepares a run: fills injected defaults and, in dry-run, makes
+// the temporary directory every file goes to.
+func NewData(o Options) (*Data, error) {
+	if o.Host == nil {
+		o.Host = preflight.LocalHost{}
+	}
+	if o.InitSystem == nil {
+		o.InitSystem = kubeletstart.Systemd{}
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.KubernetesDir == "" {
+		o.KubernetesDir = constants.KubernetesDir
+	}
+	if o.KubeletDir == "" {
+		o.KubeletDir = constants.KubeletDir
+	}
+	d := &Data{Options: o, cfg: o.Config}
+	d.kubeDir, d.certsDir, d.kubeletDir = o.KubernetesDir, o.Config.Cluster.CertificatesDir, o.KubeletDir
+	if o.DryRun {
+		dir, err := os.MkdirTemp("", "kubeadm-init-dryrun")
+		if err != nil {
+			return nil, fmt.Errorf("create dry-run directory: %w", err)
+		}
+		d.DryRunDir = dir
+		d.kubeDir, d.certsDir, d.kubeletDir = dir, filepath.Join(dir, "pki"), dir
+	}
+	d.manifestsDir = filepath.Join(d.kubeDir, constants.ManifestsSubDir)
+	return d, nil
+}
+
+// Config returns the configuration of the run.
+func (d *Data) Config() *config.Init { return d.cfg }
+
+func (d *Data) apiTimeout() time.Duration { return d.cfg.Init.Timeouts.KubernetesAPICall.Duration }
+
+// Client returns the clientset used by the API phases: admin.conf, or in
+// dry-run a fake that reports every write instead of making it.
+func (d *Data) Client(out progress.Phase) (clientset.Interface, error) {
+	if d.client != nil {
+		return d.client, nil
+	}
+	if d.DryRun {
+		d.client = newDryRunClient(out.R, d.cfg.Init.NodeRegistration.Name)
+		return d.client, nil
+	}
+	c, err := apiclient.FromKubeconfig(filepath.Join(d.kubeDir, constants.AdminKubeConfig))
+	if err != nil {
+		return nil, err
+	}
+	d.client = c
+	return c, nil
+}
+
+// superAdminClient is used once, to grant kubeadm:cluster-admins its role.
+func (d *Data) superAdminClient() (clientset.Interface, error) {
+	return apiclient.FromKubeconfig(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig))
+}
+
+// caCert reads the cluster CA this run uses.
+func (d *Data) caCert() (*x509.Certificate, error) {
+	return pki.ReadCert(d.certsDirFor("ca"), constants.CACertAndKeyBaseName)
+}
+
+// certsDirFor returns where a file is: the run's directory when written
+// there, else the configured one (dry-run reads existing files in place).
+func (d *Data) certsDirFor(base string) string {
+	if _, err := os.Stat(pki.CertPath(d.certsDir, base)); err == nil {
+		return d.certsDir
+	}
+	return d.cfg.Cluster.CertificatesDir
+}
+
+// endpoint is where nodes reach the API: the controlPlaneEndpoint, or this
+// node's advertise address and port.
+func (d *Data) endpoint() string {
+	if d.cfg.Cluster.ControlPlaneEndpoint != "" {
+		return d.cfg.Cluster.ControlPlaneEndpoint
+	}
+	ep := d.cfg.Init.LocalAPIEndpoint
+	return fmt.Sprintf("%s:%d", ep.AdvertiseAddress, ep.BindPort)
+}
+
+// joinCommand builds the worker or control-plane join command.
+func (d *Data) joinCommand(ca *x509.Certificate, controlPlane bool) showjoin.Command {
+	token := ""
+	if len(d.cfg.Init.BootstrapTokens) > 0 {
+		token = d.cfg.Init.BootstrapTokens[0].Token.String()
+	}
+	c := showjoin.Command{Endpoint: d.endpoint(), Token: token, CAHashes: []string{showjoin.CACertHash(ca)}, ControlPlane: controlPlane}
+	if controlPlane && d.UploadCerts {
+		c.CertificateKey = d.CertificateKey
+	}
+	return c
+}
+
+func withTimeout(ctx context.Context, t time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, t)
+}

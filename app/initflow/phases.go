@@ -1,0 +1,69 @@
+package initflow
+
+import (
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
+)
+
+// Phase is a phase of init.
+type Phase = workflow.Phase[*Data]
+
+// Phases returns init's phases in upstream's names and order.
+func Phases() []Phase {
+	return []Phase{
+		{Name: "preflight", Short: "Run pre-flight checks", Run: runPreflight},
+		certsPhase(),
+		kubeconfigPhase(),
+		{Name: "etcd", Short: "Generate static Pod manifest file for local etcd", Children: []Phase{
+			{Name: "local", Short: "Generate the static Pod manifest file for a local, single-node local etcd instance", Run: runEtcdLocal,
+				Skip: func(d *Data) string {
+					if d.cfg.Cluster.Etcd.External != nil {
+						return "external etcd"
+					}
+					return ""
+				}},
+		}},
+		{Name: "control-plane", Short: "Generate all static Pod manifest files necessary to establish the control plane", Children: []Phase{
+			{Name: "apiserver", Short: "Generates the kube-apiserver static Pod manifest", Run: runControlPlane("apiserver")},
+			{Name: "controller-manager", Short: "Generates the kube-controller-manager static Pod manifest", Run: runControlPlane("controller-manager")},
+			{Name: "scheduler", Short: "Generates the kube-scheduler static Pod manifest", Run: runControlPlane("scheduler")},
+		}},
+		{Name: "kubelet-start", Short: "Write kubelet settings and (re)start the kubelet", Run: runKubeletStart},
+		{Name: "wait-control-plane", Short: "Wait for the control plane to start", Run: runWaitControlPlane},
+		{Name: "upload-config", Short: "Upload the kubeadm and kubelet configuration to a ConfigMap", Children: []Phase{
+			{Name: "kubeadm", Short: "Upload the kubeadm ClusterConfiguration to a ConfigMap", Run: runUploadKubeadmConfig},
+			{Name: "kubelet", Short: "Upload the kubelet component config to a ConfigMap", Run: runUploadKubeletConfig},
+		}},
+		{Name: "upload-certs", Short: "Upload certificates to kubeadm-certs", Run: runUploadCerts, Skip: func(d *Data) string {
+			if !d.UploadCerts {
+				return "pass --upload-certs to share the control-plane certificates with joining control planes"
+			}
+			return ""
+		}},
+		{Name: "mark-control-plane", Short: "Mark a node as a control-plane", Run: runMarkControlPlane},
+		{Name: "bootstrap-token", Short: "Generates bootstrap tokens used to join a node to a cluster", Run: runBootstrapToken},
+		{Name: "kubelet-finalize", Short: "Updates settings relevant to the kubelet after TLS bootstrap", Children: []Phase{
+			{Name: "enable-client-cert-rotation", Short: "Enable kubelet client certificate rotation", Run: runKubeletFinalize},
+		}},
+		{Name: "addon", Short: "Install required addons for passing conformance tests", Children: []Phase{
+			{Name: "coredns", Short: "Install the CoreDNS addon to a Kubernetes cluster", Run: runCoreDNS, Skip: func(d *Data) string {
+				if d.cfg.Cluster.DNS.Disabled {
+					return "dns.disabled is set in the ClusterConfiguration"
+				}
+				return ""
+			}},
+			{Name: "kube-proxy", Short: "Install the kube-proxy addon to a Kubernetes cluster", Run: runKubeProxy, Skip: func(d *Data) string {
+				if d.cfg.Cluster.Proxy.Disabled {
+					return "proxy.disabled is set in the ClusterConfiguration"
+				}
+				return ""
+			}},
+		}},
+		{Name: "show-join-command", Short: "Show the join command for control-plane and worker node", Run: runShowJoinCommand},
+	}
+}
+
+// Runner returns the phase runner of init.
+func Runner(out progress.Reporter) *workflow.Runner[*Data] {
+	return &workflow.Runner[*Data]{Phases: Phases(), Out: out}
+}

@@ -1,0 +1,214 @@
+package initflow
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/addons"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/bootstraptoken"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/markcontrolplane"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	manifestaddons "github.com/kubeadm-cleanroom/kubeadm/manifests/addons"
+)
+
+// clusterAdminsBinding gives the kubeadm:cluster-admins group (admin.conf's)
+// the cluster-admin role.
+func clusterAdminsBinding() *rbacv1.ClusterRoleBinding {
+	return &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: constants.ClusterAdminsGroupAndClusterRoleBinding},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, Name: constants.ClusterAdminsGroupAndClusterRoleBinding}},
+	}
+}
+
+// ensureAdminBinding makes admin.conf useful: its group has no rights until
+// this binding exists, which super-admin.conf (system:masters) creates.
+func (d *Data) ensureAdminBinding(ctx context.Context, out progress.Phase) error {
+	ctx, cancel := withTimeout(ctx, d.apiTimeout())
+	defer cancel()
+	client, err := d.Client(out)
+	if err != nil {
+		return err
+	}
+	b := clusterAdminsBinding()
+	_, err = client.RbacV1().ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{})
+	if err == nil || apierrors.IsAlreadyExists(err) {
+		return nil
+	}
+	if !apierrors.IsForbidden(err) {
+		return apiclient.CreateIfNotExists(ctx, client.RbacV1().ClusterRoleBindings(), "ClusterRoleBinding", b)
+	}
+	super, err := d.superAdminClient()
+	if err != nil {
+		return err
+	}
+	if err := apiclient.CreateIfNotExists(ctx, super.RbacV1().ClusterRoleBindings(), "ClusterRoleBinding", b); err != nil {
+		return err
+	}
+	out.Infof("granted group %s the cluster-admin role", constants.ClusterAdminsGroupAndClusterRoleBinding)
+	return nil
+}
+
+// apiPhase wraps a phase body with the client and the API call timeout.
+func apiPhase(body func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error) func(context.Context, progress.Phase, *Data) error {
+	return func(ctx context.Context, out progress.Phase, d *Data) error {
+		c, err := d.Client(out)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := withTimeout(ctx, d.apiTimeout())
+		defer cancel()
+		return body(ctx, out, d, c)
+	}
+}
+
+var runUploadKubeadmConfig = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	if err := uploadconfig.UploadKubeadmConfig(ctx, c, d.cfg.Cluster); err != nil {
+		return err
+	}
+	out.Infof("stored the ClusterConfiguration in ConfigMap %s/%s", constants.KubeSystemNamespace, constants.KubeadmConfigConfigMap)
+	return nil
+})
+
+var runUploadKubeletConfig = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	if err := d.clusterKubeletConfig(out); err != nil {
+		return err
+	}
+	cm, err := kubeletstart.KubeletConfigMap(d.kubeletCfg, d.cfg.Kubelet != nil)
+	if err != nil {
+		return err
+	}
+	if err := apiclient.CreateOrUpdate(ctx, c.CoreV1().ConfigMaps(cm.Namespace), "ConfigMap", cm); err != nil {
+		return err
+	}
+	role, binding := kubeletstart.KubeletConfigRBAC()
+	if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().Roles(role.Namespace), "Role", role); err != nil {
+		return err
+	}
+	if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding); err != nil {
+		return err
+	}
+	out.Infof("stored the kubelet configuration in ConfigMap %s/%s", cm.Namespace, cm.Name)
+	return nil
+})
+
+var runUploadCerts = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	if d.CertificateKey == "" {
+		key, err := uploadcerts.NewCertificateKey()
+		if err != nil {
+			return err
+		}
+		d.CertificateKey = key
+	}
+	dir := d.certsDirFor(constants.CACertAndKeyBaseName)
+	if err := uploadcerts.Upload(ctx, c, dir, d.cfg.Cluster.Etcd.Local != nil, d.CertificateKey, d.Now()); err != nil {
+		return err
+	}
+	out.Infof("stored the control-plane certificates, encrypted, in Secret %s/%s (deleted in 2h)", constants.KubeSystemNamespace, constants.KubeadmCertsSecret)
+	if !d.SkipCertificateKeyPrint {
+		out.Infof("certificate key: %s", d.CertificateKey)
+	}
+	return nil
+})
+
+var runMarkControlPlane = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	nr := d.cfg.Init.NodeRegistration
+	if err := markcontrolplane.Mark(ctx, c, nr.Name, nr.Taints); err != nil {
+		return err
+	}
+	out.Infof("node %s is labelled and tainted as a control plane", nr.Name)
+	return nil
+})
+
+var runBootstrapToken = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	if err := bootstraptoken.CreateTokens(ctx, c, d.cfg.Init.BootstrapTokens, d.Now()); err != nil {
+		return err
+	}
+	if err := bootstraptoken.CreateRBAC(ctx, c); err != nil {
+		return err
+	}
+	ca, err := os.ReadFile(pki.CertPath(d.certsDirFor(constants.CACertAndKeyBaseName), constants.CACertAndKeyBaseName))
+	if err != nil {
+		return fmt.Errorf("read the cluster CA: %w", err)
+	}
+	if err := bootstraptoken.CreateClusterInfo(ctx, c, "https://"+d.endpoint(), ca); err != nil {
+		return err
+	}
+	out.Infof("created %d bootstrap token(s), their RBAC and ConfigMap kube-public/cluster-info", len(d.cfg.Init.BootstrapTokens))
+	return nil
+})
+
+var runCoreDNS = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	objs, err := manifestaddons.CoreDNS(d.cfg.Cluster, manifestaddons.DefaultCoreDNSReplicas)
+	if err != nil {
+		return err
+	}
+	if err := addons.Apply(ctx, c, objs.All()); err != nil {
+		return err
+	}
+	out.Infof("applied the CoreDNS addon")
+	return nil
+})
+
+var runKubeProxy = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
+	pc, warnings, err := manifestaddons.KubeProxyConfig(d.cfg.Cluster, d.cfg.Init.LocalAPIEndpoint.AdvertiseAddress, d.cfg.KubeProxyRaw)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		out.Warnf("%s", w)
+	}
+	doc, err := manifestaddons.MarshalKubeProxyConfig(pc)
+	if err != nil {
+		return err
+	}
+	objs, err := manifestaddons.KubeProxy(d.cfg.Cluster, doc, "https://"+d.endpoint())
+	if err != nil {
+		return err
+	}
+	if !d.DryRun {
+		objs.PrepareForApply(os.Environ(), d.cfg.KubeProxyRaw != nil)
+	}
+	if err := addons.Apply(ctx, c, objs.All()); err != nil {
+		return err
+	}
+	out.Infof("applied the kube-proxy addon")
+	return nil
+})
+
+func runShowJoinCommand(_ context.Context, out progress.Phase, d *Data) error {
+	ca, err := d.caCert()
+	if err != nil {
+		return err
+	}
+	worker, cp := d.joinCommand(ca, false), d.joinCommand(ca, true)
+	d.Result = &JoinResult{
+		NodeName: d.cfg.Init.NodeRegistration.Name, APIServerEndpoint: d.endpoint(), CACertHash: showjoin.CACertHash(ca),
+		AdminKubeconfig: filepath.Join(d.kubeDir, constants.AdminKubeConfig), DryRunDir: d.DryRunDir,
+	}
+	if !d.SkipTokenPrint {
+		d.Result.WorkerJoinCommand, d.Result.Token = worker.String(), worker.Token
+		if d.cfg.Cluster.ControlPlaneEndpoint != "" {
+			d.Result.ControlPlaneJoinCommand = cp.String()
+		}
+	}
+	if d.UploadCerts && !d.SkipCertificateKeyPrint {
+		d.Result.CertificateKey = d.CertificateKey
+	}
+	out.Infof("join commands are ready")
+	return nil
+}

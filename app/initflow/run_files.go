@@ -1,0 +1,147 @@
+package initflow
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs"
+	phkubeconfig "github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
+)
+
+func (d *Data) certInputs() certs.Inputs {
+	return certs.Inputs{Cluster: d.cfg.Cluster, NodeName: d.cfg.Init.NodeRegistration.Name,
+		AdvertiseAddress: d.cfg.Init.LocalAPIEndpoint.AdvertiseAddress, Dir: d.certsDir, Now: d.Now}
+}
+
+func certsPhase() Phase {
+	p := Phase{Name: "certs", Short: "Certificate generation"}
+	for _, sp := range certs.SubPhases() {
+		sp := sp
+		p.Children = append(p.Children, Phase{Name: sp.Name, Short: sp.Short, Run: func(_ context.Context, out progress.Phase, d *Data) error {
+			r, err := sp.Run(d.certInputs())
+			if err != nil {
+				return err
+			}
+			for _, w := range r.Warnings {
+				out.Warnf("%s", w)
+			}
+			switch {
+			case r.Action == certs.Skipped:
+				out.Infof("skipped: %s", r.Reason)
+			case r.External:
+				out.Infof("using the external %s certificate authority", sp.Name)
+			default:
+				out.Infof("%s %v", r.Action, r.Files)
+			}
+			return nil
+		}})
+	}
+	return p
+}
+
+func (d *Data) kubeconfigInput() (phkubeconfig.Input, error) {
+	dir := d.certsDirFor(constants.CACertAndKeyBaseName)
+	caCert, chain, err := pki.ReadCertChain(dir, constants.CACertAndKeyBaseName)
+	if err != nil {
+		return phkubeconfig.Input{}, err
+	}
+	in := phkubeconfig.Input{Cluster: d.cfg.Cluster, NodeName: d.cfg.Init.NodeRegistration.Name,
+		LocalAPIEndpoint: d.cfg.Init.LocalAPIEndpoint, CACert: caCert, CAIntermediates: chain, OutDir: d.kubeDir, Now: d.Now}
+	if _, err := os.Stat(pki.KeyPath(dir, constants.CACertAndKeyBaseName)); err == nil {
+		if in.CAKey, err = pki.ReadKey(dir, constants.CACertAndKeyBaseName); err != nil {
+			return in, err
+		}
+	}
+	return in, nil
+}
+
+func kubeconfigPhase() Phase {
+	p := Phase{Name: "kubeconfig", Short: "Generate all kubeconfig files necessary to establish the control plane and the admin kubeconfig file"}
+	for _, sp := range phkubeconfig.SubPhases() {
+		sp := sp
+		p.Children = append(p.Children, Phase{Name: sp.Name, Short: "Generate the kubeconfig file " + sp.File, Run: func(_ context.Context, out progress.Phase, d *Data) error {
+			in, err := d.kubeconfigInput()
+			if err != nil {
+				return err
+			}
+			r, err := phkubeconfig.RunPhase(in, sp.Name)
+			if err != nil {
+				return err
+			}
+			for _, w := range r.Warnings {
+				out.Warnf("%v", w)
+			}
+			out.Infof("%s %s (server %s)", r.Action, r.Path, r.Server)
+			return nil
+		}})
+	}
+	return p
+}
+
+// writeManifest writes a static Pod manifest unless an identical one is there.
+func writeManifest(out progress.Phase, dir, name string, pod *corev1.Pod) error {
+	path := filepath.Join(dir, name+".yaml")
+	same, _, err := manifests.CompareFile(path, pod)
+	if err != nil {
+		return err
+	}
+	if same {
+		out.Infof("%s is already in place", path)
+		return nil
+	}
+	b, err := manifests.Marshal(pod)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
+		return err
+	}
+	out.Infof("wrote %s", path)
+	return nil
+}
+
+func runEtcdLocal(_ context.Context, out progress.Phase, d *Data) error {
+	node := manifests.EtcdNode{Name: d.cfg.Init.NodeRegistration.Name, AdvertiseAddress: d.cfg.Init.LocalAPIEndpoint.AdvertiseAddress}
+	pod, err := manifests.Etcd(d.cfg.Cluster, node)
+	if err != nil {
+		return err
+	}
+	if !d.DryRun {
+		if err := os.MkdirAll(d.cfg.Cluster.Etcd.Local.DataDir, 0o700); err != nil {
+			return fmt.Errorf("create etcd data directory: %w", err)
+		}
+	}
+	return writeManifest(out, d.manifestsDir, constants.Etcd, pod)
+}
+
+func runControlPlane(component string) func(context.Context, progress.Phase, *Data) error {
+	return func(_ context.Context, out progress.Phase, d *Data) error {
+		var pod *corev1.Pod
+		var err error
+		name := ""
+		switch component {
+		case "apiserver":
+			pod, err = manifests.APIServer(d.cfg.Cluster, d.cfg.Init.LocalAPIEndpoint)
+			name = constants.KubeAPIServer
+		case "controller-manager":
+			pod, err = manifests.ControllerManager(d.cfg.Cluster)
+			name = constants.KubeControllerManager
+		default:
+			pod, err = manifests.Scheduler(d.cfg.Cluster)
+			name = constants.KubeScheduler
+		}
+		if err != nil {
+			return err
+		}
+		return writeManifest(out, d.manifestsDir, name, pod)
+	}
+}

@@ -1,0 +1,110 @@
+package initflow
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletfinalize"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+)
+
+// clusterKubeletConfig builds (once) the cluster-wide KubeletConfiguration.
+func (d *Data) clusterKubeletConfig(out progress.Phase) error {
+	if d.kubeletCfg != nil {
+		return nil
+	}
+	cfg, warnings, err := kubeletstart.ClusterKubeletConfig(d.cfg.Cluster, d.cfg.Kubelet)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		out.Warnf("%s", w)
+	}
+	d.kubeletCfg = cfg
+	return nil
+}
+
+func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
+	if err := d.clusterKubeletConfig(out); err != nil {
+		return err
+	}
+	hostname, err := os.Hostname()
+	if err != nil {
+		return fmt.Errorf("read hostname: %w", err)
+	}
+	files, warnings, err := kubeletstart.BuildFiles(d.kubeletCfg, &d.cfg.Init.NodeRegistration, hostname, false, kubeletstart.SystemdResolvedActive)
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		out.Warnf("%s", w)
+	}
+	if files.Unchanged(d.kubeletDir) {
+		out.Infof("the kubelet settings in %s are already in place", d.kubeletDir)
+	} else if err := files.Write(d.kubeletDir); err != nil {
+		return err
+	} else {
+		out.Infof("wrote %s, %s and %s in %s", constants.KubeletConfigFile, constants.KubeletInstanceFile, constants.KubeletFlagsEnvFile, d.kubeletDir)
+	}
+	if d.DryRun {
+		out.Infof("would restart the kubelet")
+		return nil
+	}
+	if !d.InitSystem.Present() {
+		out.Infof("no systemd on this host: the kubelet must be (re)started with the flags of %s; a supervisor watching these files does it", filepath.Join(d.kubeletDir, constants.KubeletFlagsEnvFile))
+		return nil
+	}
+	if err := d.InitSystem.RestartKubelet(); err != nil {
+		return err
+	}
+	out.Infof("restarted the kubelet")
+	return nil
+}
+
+func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
+	t := d.cfg.Init.Timeouts
+	ep := d.cfg.Init.LocalAPIEndpoint
+	if d.DryRun {
+		out.Infof("would wait for the kubelet and the control-plane components")
+		return nil
+	}
+	report := func(c waitcontrolplane.Check, after time.Duration) {
+		out.Infof("%s is healthy after %s", c.Name, after.Round(10*time.Millisecond))
+	}
+	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
+		t.KubeletHealthCheck.Duration, 200*time.Millisecond, report); err != nil {
+		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
+	}
+	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
+		t.ControlPlaneComponentHealthCheck.Duration, 200*time.Millisecond, report); err != nil {
+		return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
+	}
+	return d.ensureAdminBinding(ctx, out)
+}
+
+func runKubeletFinalize(_ context.Context, out progress.Phase, d *Data) error {
+	kubeconfig := filepath.Join(d.kubeDir, constants.KubeletKubeConfig)
+	pem := constants.KubeletClientCurrent
+	for _, a := range d.cfg.Init.NodeRegistration.KubeletExtraArgs {
+		if a.Name == "cert-dir" {
+			pem = filepath.Join(a.Value, "kubelet-client-current.pem")
+		}
+	}
+	if d.DryRun {
+		out.Infof("would point %s at %s", kubeconfig, pem)
+		return nil
+	}
+	r, err := kubeletfinalize.EnableClientCertRotation(kubeconfig, pem)
+	if err != nil {
+		return err
+	}
+	out.Infof("%s: %s", kubeconfig, strings.TrimSpace(string(r)))
+	return nil
+}

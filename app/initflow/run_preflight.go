@@ -1,0 +1,117 @@
+package initflow
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
+)
+
+// preflightChecks are init's checks. resuming leaves out those that an
+// earlier, interrupted init of this tool makes fail: its own manifests,
+// etcd data and the ports its components hold.
+func (d *Data) preflightChecks(resuming bool) []preflight.Check {
+	h := d.Host
+	checks := []preflight.Check{
+		preflight.IsPrivilegedUser(h),
+		preflight.NumCPU(h, 2),
+		preflight.Mem(h, 1700),
+		preflight.SystemVerification(h),
+		preflight.Swap(h),
+		preflight.FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1"),
+		preflight.InPath(h, "iptables", true),
+		preflight.InPath(h, "mount", true),
+		preflight.InPath(h, "nsenter", true),
+		preflight.InPath(h, "ethtool", false),
+		preflight.InPath(h, "tc", false),
+		criCheck(d.cfg.Init.NodeRegistration.CRISocket),
+		kubeletVersionCheck(d.cfg.Cluster.KubernetesVersion),
+	}
+	if resuming {
+		return checks
+	}
+	ports := []int{int(d.cfg.Init.LocalAPIEndpoint.BindPort), constants.KubeSchedulerPort, constants.KubeControllerManagerPort, 10250}
+	if d.cfg.Cluster.Etcd.Local != nil {
+		ports = append(ports, constants.EtcdListenClientPort, constants.EtcdListenPeerPort)
+	}
+	for _, p := range ports {
+		checks = append(checks, preflight.Port(h, p))
+	}
+	for _, c := range []string{constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler, constants.Etcd} {
+		checks = append(checks, preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.ManifestsSubDir, c+".yaml")))
+	}
+	if d.cfg.Cluster.Etcd.Local != nil {
+		checks = append(checks, preflight.DirAvailable(h, d.cfg.Cluster.Etcd.Local.DataDir))
+	}
+	return checks
+}
+
+// criCheck fails when the container runtime does not answer on its socket.
+func criCheck(socket string) preflight.Check {
+	return preflight.Check{Name: "CRI", Run: func() ([]string, error) {
+		path := strings.TrimPrefix(socket, "unix://")
+		if !cri.Answers(path) {
+			return nil, fmt.Errorf("the container runtime does not answer on %s", socket)
+		}
+		return nil, nil
+	}}
+}
+
+// kubeletVersionCheck fails when the kubelet is newer than the control
+// plane or more than three minors older.
+func kubeletVersionCheck(controlPlane string) preflight.Check {
+	return preflight.Check{Name: "KubeletVersion", Run: func() ([]string, error) {
+		out, err := exec.Command("kubelet", "--version").Output()
+		if err != nil {
+			return []string{"cannot run kubelet --version: " + err.Error()}, nil
+		}
+		fields := strings.Fields(string(out))
+		if len(fields) < 2 {
+			return nil, fmt.Errorf("cannot read the kubelet version from %q", strings.TrimSpace(string(out)))
+		}
+		kv, err := versions.Parse(fields[len(fields)-1])
+		if err != nil {
+			return nil, fmt.Errorf("kubelet version: %w", err)
+		}
+		cv, err := versions.Parse(controlPlane)
+		if err != nil {
+			return nil, err
+		}
+		if kv.Minor() > cv.Minor() {
+			return nil, fmt.Errorf("the kubelet version %s is newer than the control plane version %s", kv, cv)
+		}
+		if kv.Minor()+3 < cv.Minor() {
+			return nil, fmt.Errorf("the kubelet version %s is more than three minor versions older than the control plane version %s", kv, cv)
+		}
+		return nil, nil
+	}}
+}
+
+func runPreflight(_ context.Context, out progress.Phase, d *Data) error {
+	resuming := d.resuming()
+	if resuming {
+		out.Infof("continuing an init of this node that stopped part-way; checks of its own files and ports are left out")
+	}
+	ignore := append(append([]string{}, d.IgnorePreflightErrors...), d.cfg.Init.NodeRegistration.IgnorePreflightErrors...)
+	r := preflight.Run(d.preflightChecks(resuming), ignore)
+	for _, w := range r.Warnings {
+		out.Warnf("%s", w)
+	}
+	for _, i := range r.Ignored {
+		out.Warnf("ignored: %s", i)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if d.DryRun {
+		return nil
+	}
+	return d.markInProgress()
+}

@@ -1,0 +1,100 @@
+package kubeletstart
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+)
+
+// Files are the kubelet files kubeadm writes on a node.
+type Files struct {
+	Config   []byte // config.yaml
+	Instance []byte // instance-config.yaml
+	FlagsEnv []byte // kubeadm-flags.env
+}
+
+// BuildFiles renders the node's kubelet files from the cluster-wide
+// KubeletConfiguration.
+func BuildFiles(clusterCfg *kubeletv1beta1.KubeletConfiguration, nodeReg *kubeadm.NodeRegistrationOptions, hostname string, registerTaints bool, resolvedActive ServiceActiveFunc) (*Files, []string, error) {
+	cfg, warnings, err := LocalKubeletConfig(clusterCfg, nodeReg, resolvedActive)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Files{Config: cfg, Instance: InstanceConfig(nodeReg.CRISocket), FlagsEnv: FlagsEnv(nodeReg, hostname, registerTaints)}, warnings, nil
+}
+
+// Write writes the files into kubeletDir (normally /var/lib/kubelet),
+// flags and instance config first so that a supervisor restarting the
+// kubelet on config.yaml sees a complete set.
+func (f *Files) Write(kubeletDir string) error {
+	for _, w := range []struct {
+		name string
+		data []byte
+	}{
+		{constants.KubeletFlagsEnvFile, f.FlagsEnv},
+		{constants.KubeletInstanceFile, f.Instance},
+		{constants.KubeletConfigFile, f.Config},
+	} {
+		if err := atomicfile.Write(filepath.Join(kubeletDir, w.name), w.data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Unchanged reports whether kubeletDir already holds exactly these files.
+func (f *Files) Unchanged(kubeletDir string) bool {
+	for name, want := range map[string][]byte{
+		constants.KubeletFlagsEnvFile: f.FlagsEnv, constants.KubeletInstanceFile: f.Instance, constants.KubeletConfigFile: f.Config,
+	} {
+		have, err := os.ReadFile(filepath.Join(kubeletDir, name))
+		if err != nil || string(have) != string(want) {
+			return false
+		}
+	}
+	return true
+}
+
+// InitSystem starts and restarts the kubelet service.
+type InitSystem interface {
+	// Present reports whether this init system manages services here.
+	Present() bool
+	RestartKubelet() error
+}
+
+// Systemd is the systemd init system, present when systemd is PID 1.
+type Systemd struct{}
+
+// Present reports whether systemd runs this machine.
+func (Systemd) Present() bool {
+	if _, err := os.Stat("/run/systemd/system"); err != nil {
+		return false
+	}
+	_, err := exec.LookPath("systemctl")
+	return err == nil
+}
+
+// RestartKubelet runs systemctl restart kubelet.
+func (Systemd) RestartKubelet() error {
+	if out, err := exec.Command("systemctl", "restart", "kubelet").CombinedOutput(); err != nil {
+		return fmt.Errorf("systemctl restart kubelet: %w: %s", err, out)
+	}
+	return nil
+}
+
+// SystemdResolvedActive reports whether systemd-resolved runs, as the kubelet
+// resolvConf default depends on it.
+func SystemdResolvedActive() (bool, error) {
+	if !(Systemd{}).Present() {
+		return false, nil
+	}
+	err := exec.Command("systemctl", "is-active", "--quiet", "systemd-resolved").Run()
+	return err == nil, nil
+}

@@ -1,0 +1,199 @@
+package preflight
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Host is what checks read from the machine; tests fake it.
+type Host interface {
+	UID() int
+	NumCPU() int
+	MemoryMiB() (int, error)
+	ReadFile(path string) ([]byte, error)
+	ReadDir(path string) ([]os.DirEntry, error)
+	Stat(path string) (os.FileInfo, error)
+	LookPath(name string) (string, error)
+	// PortFree reports whether a TCP port can be bound on all addresses.
+	PortFree(port int) bool
+	// CgroupV2 reports whether the unified cgroup hierarchy is in use.
+	CgroupV2() bool
+}
+
+// IsPrivilegedUser fails unless the command runs as root.
+func IsPrivilegedUser(h Host) Check {
+	return Check{Name: "IsPrivilegedUser", Run: func() ([]string, error) {
+		if h.UID() != 0 {
+			return nil, errors.New("user is not running as root")
+		}
+		return nil, nil
+	}}
+}
+
+// NumCPU fails below minimum CPUs.
+func NumCPU(h Host, minimum int) Check {
+	return Check{Name: "NumCPU", Run: func() ([]string, error) {
+		if n := h.NumCPU(); n < minimum {
+			return nil, fmt.Errorf("the number of available CPUs %d is less than the required %d", n, minimum)
+		}
+		return nil, nil
+	}}
+}
+
+// Mem fails below minimum MiB of memory.
+func Mem(h Host, minimumMiB int) Check {
+	return Check{Name: "Mem", Run: func() ([]string, error) {
+		m, err := h.MemoryMiB()
+		if err != nil {
+			return []string{"cannot read the memory size: " + err.Error()}, nil
+		}
+		if m < minimumMiB {
+			return nil, fmt.Errorf("the system RAM (%d MB) is less than the minimum %d MB", m, minimumMiB)
+		}
+		return nil, nil
+	}}
+}
+
+// Port fails when a TCP port is in use.
+func Port(h Host, port int) Check {
+	return Check{Name: "Port-" + strconv.Itoa(port), Run: func() ([]string, error) {
+		if !h.PortFree(port) {
+			return nil, fmt.Errorf("port %d is in use", port)
+		}
+		return nil, nil
+	}}
+}
+
+// checkName turns a path into upstream's check name suffix.
+func checkName(path string) string { return strings.ReplaceAll(path, "/", "-") }
+
+// FileAvailable fails when path exists.
+func FileAvailable(h Host, path string) Check {
+	return Check{Name: "FileAvailable-" + checkName(path), Run: func() ([]string, error) {
+		if _, err := h.Stat(path); err == nil {
+			return nil, fmt.Errorf("%s already exists", path)
+		}
+		return nil, nil
+	}}
+}
+
+// DirAvailable fails when dir exists and is not empty.
+func DirAvailable(h Host, dir string) Check {
+	return Check{Name: "DirAvailable-" + checkName(dir), Run: func() ([]string, error) {
+		entries, err := h.ReadDir(dir)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", dir, err)
+		}
+		if len(entries) > 0 {
+			return nil, fmt.Errorf("%s is not empty", dir)
+		}
+		return nil, nil
+	}}
+}
+
+// FileContent fails unless path holds want (ignoring surrounding space).
+func FileContent(h Host, path, want string) Check {
+	return Check{Name: "FileContent-" + checkName(path), Run: func() ([]string, error) {
+		b, err := h.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		if strings.TrimSpace(string(b)) != want {
+			return nil, fmt.Errorf("%s contents are not set to %s", path, want)
+		}
+		return nil, nil
+	}}
+}
+
+// InPath fails (or only warns) when an executable is missing.
+func InPath(h Host, name string, mandatory bool) Check {
+	return Check{Name: "FileExisting-" + name, Run: func() ([]string, error) {
+		if _, err := h.LookPath(name); err != nil {
+			if mandatory {
+				return nil, fmt.Errorf("%s not found in system path", name)
+			}
+			return []string{name + " not found in system path"}, nil
+		}
+		return nil, nil
+	}}
+}
+
+// Swap warns when swap is on: the kubelet needs failSwapOn: false then.
+func Swap(h Host) Check {
+	return Check{Name: "Swap", Run: func() ([]string, error) {
+		b, err := h.ReadFile("/proc/swaps")
+		if err == nil && len(strings.Split(strings.TrimSpace(string(b)), "\n")) > 1 {
+			return []string{"swap is supported for cgroup v2 only; the kubelet must be configured to allow it"}, nil
+		}
+		return nil, nil
+	}}
+}
+
+// SystemVerification fails on cgroup v1, which the kubelet of this release
+// refuses unless failCgroupV1 is false.
+func SystemVerification(h Host) Check {
+	return Check{Name: "SystemVerification", Run: func() ([]string, error) {
+		if !h.CgroupV2() {
+			return nil, errors.New("cgroups v1 support is deprecated: the kubelet needs failCgroupV1: false, and the host should move to cgroups v2")
+		}
+		return nil, nil
+	}}
+}
+
+// LocalHost is the Host of this machine.
+type LocalHost struct{}
+
+// UID returns the effective user ID.
+func (LocalHost) UID() int { return os.Geteuid() }
+
+// NumCPU returns the CPUs usable by this process.
+func (LocalHost) NumCPU() int { return runtime.NumCPU() }
+
+// MemoryMiB returns the total RAM.
+func (LocalHost) MemoryMiB() (int, error) {
+	var si syscall.Sysinfo_t
+	if err := syscall.Sysinfo(&si); err != nil {
+		return 0, err
+	}
+	return int(uint64(si.Totalram) * uint64(si.Unit) / (1 << 20)), nil
+}
+
+// ReadFile reads a file.
+func (LocalHost) ReadFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// ReadDir lists a directory.
+func (LocalHost) ReadDir(p string) ([]os.DirEntry, error) { return os.ReadDir(p) }
+
+// Stat stats a path.
+func (LocalHost) Stat(p string) (os.FileInfo, error) { return os.Stat(p) }
+
+// LookPath finds an executable.
+func (LocalHost) LookPath(n string) (string, error) { return exec.LookPath(n) }
+
+// PortFree tries to listen on the port.
+func (LocalHost) PortFree(port int) bool {
+	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
+}
+
+// CgroupV2 reports whether /sys/fs/cgroup is the unified hierarchy.
+func (LocalHost) CgroupV2() bool {
+	_, err := os.Stat(filepath.Join("/sys/fs/cgroup", "cgroup.controllers"))
+	return err == nil
+}

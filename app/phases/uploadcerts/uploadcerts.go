@@ -1,0 +1,189 @@
+// Package uploadcerts shares the control-plane CAs and service-account keys
+// with joining control planes: encrypted with AES-256-GCM under the
+// certificate key, stored in Secret kube-system/kubeadm-certs, which a
+// bootstrap token with a two-hour TTL owns so that the garbage collector
+// deletes it when the token expires. Download is the reverse, for join.
+package uploadcerts
+
+import (
+	"context"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	clientset "k8s.io/client-go/kubernetes"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/bootstraptoken"
+)
+
+// RoleName names the Role and RoleBinding that let bootstrap tokens read
+// the Secret.
+const RoleName = "kubeadm:" + constants.KubeadmCertsSecret
+
+// NewCertificateKey returns a random 32-byte key as 64 hex characters.
+func NewCertificateKey() (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("generate certificate key: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+// Files lists the files shared, relative to the certificates directory.
+func Files(localEtcd bool) []string {
+	files := []string{"ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.pub", "sa.key"}
+	if localEtcd {
+		files = append(files, "etcd/ca.crt", "etcd/ca.key")
+	}
+	sort.Strings(files)
+	return files
+}
+
+// secretKey turns "etcd/ca.crt" into the Secret key "etcd-ca.crt".
+func secretKey(file string) string { return strings.ReplaceAll(file, "/", "-") }
+
+func decodeKey(hexKey string) ([]byte, error) {
+	key, err := hex.DecodeString(hexKey)
+	if err != nil || len(key) != 32 {
+		return nil, errors.New("the certificate key must be 64 hexadecimal characters (32 bytes)")
+	}
+	return key, nil
+}
+
+func encrypt(data, key []byte) ([]byte, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	nonce := make([]byte, gcm.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return nil, err
+	}
+	return gcm.Seal(nonce, nonce, data, nil), nil
+}
+
+func decrypt(data, key []byte) ([]byte, error) {
+	block, err := aes.NewCipher(key)
+	if err != nil {
+		return nil, err
+	}
+	gcm, err := cipher.NewGCM(block)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) < gcm.NonceSize() {
+		return nil, errors.New("the data is too short to hold a nonce")
+	}
+	return gcm.Open(nil, data[:gcm.NonceSize()], data[gcm.NonceSize():], nil)
+}
+
+// Upload encrypts the shared files of certsDir under hexKey and stores
+// them in kube-system/kubeadm-certs, owned by a new two-hour token.
+func Upload(ctx context.Context, client clientset.Interface, certsDir string, localEtcd bool, hexKey string, now time.Time) error {
+	key, err := decodeKey(hexKey)
+	if err != nil {
+		return err
+	}
+	data := map[string][]byte{}
+	for _, f := range Files(localEtcd) {
+		plain, err := os.ReadFile(filepath.Join(certsDir, f))
+		if err != nil {
+			return fmt.Errorf("read %s for upload: %w", f, err)
+		}
+		if data[secretKey(f)], err = encrypt(plain, key); err != nil {
+			return fmt.Errorf("encrypt %s: %w", f, err)
+		}
+	}
+	tokenString, err := kubeadm.NewBootstrapTokenString()
+	if err != nil {
+		return err
+	}
+	token := kubeadm.BootstrapToken{Token: tokenString, Description: "Proxy for managing TTL for the kubeadm-certs secret",
+		TTL: &metav1.Duration{Duration: constants.CertificateKeyTokenTTL}}
+	tokenSecret := bootstraptoken.Secret(&token, now)
+	created, err := client.CoreV1().Secrets(tokenSecret.Namespace).Create(ctx, tokenSecret, metav1.CreateOptions{})
+	if err != nil {
+		return fmt.Errorf("create the token that owns %s: %w", constants.KubeadmCertsSecret, err)
+	}
+	secret := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: constants.KubeadmCertsSecret, Namespace: constants.KubeSystemNamespace,
+			OwnerReferences: []metav1.OwnerReference{*metav1.NewControllerRef(created, schema.GroupVersionKind{Version: "v1", Kind: "Secret"})},
+		},
+		Type: corev1.SecretTypeOpaque,
+		Data: data,
+	}
+	if err := apiclient.CreateOrUpdate(ctx, client.CoreV1().Secrets(secret.Namespace), "Secret", secret); err != nil {
+		return err
+	}
+	role, binding := RBAC()
+	if err := apiclient.CreateOrUpdate(ctx, client.RbacV1().Roles(role.Namespace), "Role", role); err != nil {
+		return err
+	}
+	return apiclient.CreateOrUpdate(ctx, client.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding)
+}
+
+// RBAC returns the Role and RoleBinding that let bootstrap tokens read the Secret.
+func RBAC() (*rbacv1.Role, *rbacv1.RoleBinding) {
+	meta := metav1.ObjectMeta{Name: RoleName, Namespace: constants.KubeSystemNamespace}
+	return &rbacv1.Role{ObjectMeta: meta, Rules: []rbacv1.PolicyRule{{
+			Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"secrets"}, ResourceNames: []string{constants.KubeadmCertsSecret},
+		}}}, &rbacv1.RoleBinding{
+			ObjectMeta: meta,
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: RoleName},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.GroupKind, Name: constants.NodeBootstrapTokenAuthGroup}},
+		}
+}
+
+// Download decrypts kubeadm-certs with hexKey and writes the files into
+// certsDir. A missing Secret or a wrong key is an error that says what to do.
+func Download(ctx context.Context, client clientset.Interface, certsDir string, localEtcd bool, hexKey string) error {
+	key, err := decodeKey(hexKey)
+	if err != nil {
+		return err
+	}
+	secret, err := client.CoreV1().Secrets(constants.KubeSystemNamespace).Get(ctx, constants.KubeadmCertsSecret, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("get Secret kube-system/%s (it expires two hours after upload; re-upload with 'kubeadm init phase upload-certs --upload-certs'): %w", constants.KubeadmCertsSecret, err)
+	}
+	plain := map[string][]byte{}
+	for _, f := range Files(localEtcd) {
+		enc, ok := secret.Data[secretKey(f)]
+		if !ok {
+			return fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, secretKey(f))
+		}
+		if plain[f], err = decrypt(enc, key); err != nil {
+			return fmt.Errorf("decrypt %s from Secret kube-system/%s: wrong certificate key? (%w)", f, constants.KubeadmCertsSecret, err)
+		}
+	}
+	for _, f := range Files(localEtcd) {
+		mode := os.FileMode(0o600)
+		if strings.HasSuffix(f, ".crt") {
+			mode = 0o644
+		}
+		if err := atomicfile.Write(filepath.Join(certsDir, f), plain[f], mode); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,43 @@
+package main
+
+import (
+	"io"
+
+	"github.com/spf13/cobra"
+)
+
+// streams are the command's standard streams, injected for tests.
+type streams struct {
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+}
+
+func newRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
+	s := streams{in, out, errOut}
+	root := &cobra.Command{
+		Use:   "kubeadm",
+		Short: "kubeadm: easily bootstrap a secure Kubernetes cluster",
+		Long: `kubeadm bootstraps a minimum viable, secure Kubernetes cluster.
+
+Example:
+
+    On the first control-plane machine:
+        control-plane# kubeadm init
+
+    On each worker node:
+        worker# kubeadm join <arguments returned from kubeadm init>
+
+This kubeadm is a clean-room implementation compatible with upstream
+kubeadm's configuration (kubeadm.k8s.io/v1beta4), flags, files and API
+objects. It never looks anything up on the network, and an init that
+stopped part-way continues when run again.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(in)
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.AddCommand(newInit(s), newVersion(s), newConfig(s))
+	return root
+}
