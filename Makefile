@@ -11,7 +11,8 @@ E2E_RUN ?= .
 .PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check
 
 build:
-	$(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/kubeadm ./cmd/kubeadm
 
 vet:
 	$(GO) vet ./...

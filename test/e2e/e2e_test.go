@@ -21,9 +21,11 @@ import (
 
 // env is what every e2e test shares: the built bench binary and the cache.
 var env struct {
-	moduleRoot  string
-	benchBinary string
-	cache       *artifacts.Cache
+	moduleRoot    string
+	benchBinary   string
+	kubeadmBinary string // this project's kubeadm
+	toolsImage    string // tarball of images.ToolsRef
+	cache         *artifacts.Cache
 }
 
 func TestMain(m *testing.M) {
@@ -59,10 +61,17 @@ func setup() error {
 	}
 	fmt.Printf("bench: artifacts ready in %s\n", time.Since(start).Round(100*time.Millisecond))
 	env.benchBinary = filepath.Join(env.cache.Root, "bin", "bench")
-	build := exec.CommandContext(ctx, "go", "build", "-o", env.benchBinary, "./test/e2e/cmd/bench")
-	build.Dir = env.moduleRoot
-	if out, err := build.CombinedOutput(); err != nil {
-		return fmt.Errorf("build bench: %w: %s", err, out)
+	env.kubeadmBinary = filepath.Join(env.cache.Root, "bin", "kubeadm")
+	for bin, pkg := range map[string]string{env.benchBinary: "./test/e2e/cmd/bench", env.kubeadmBinary: "./cmd/kubeadm"} {
+		build := exec.CommandContext(ctx, "go", "build", "-o", bin, pkg)
+		build.Dir = env.moduleRoot
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			return fmt.Errorf("build %s: %w: %s", pkg, err, out)
+		}
+	}
+	if env.toolsImage, err = images.EnsureTools(ctx, env.cache, env.benchBinary); err != nil {
+		return err
 	}
 	// A run that was killed may have left a cluster behind.
 	if names, _ := sandbox.List(); len(names) > 0 {

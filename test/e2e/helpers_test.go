@@ -20,7 +20,7 @@ func newCluster(t *testing.T, nodes ...sandbox.NodeOptions) *sandbox.Cluster {
 	t.Helper()
 	ctx := context.Background()
 	c, err := sandbox.Create(ctx, sandbox.CreateOptions{
-		Name: "e2e", Nodes: nodes, BenchBinary: env.benchBinary, CacheRoot: env.cache.Root,
+		Name: "e2e", Nodes: nodes, BenchBinary: env.benchBinary, CacheRoot: env.cache.Root, ExtraImages: []string{env.toolsImage},
 		Log: func(f string, a ...any) { t.Logf(f, a...) },
 	})
 	if err != nil {

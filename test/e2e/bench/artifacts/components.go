@@ -113,7 +113,7 @@ func (c *Cache) pauseEntry(version, sourceHash string) entry {
 // EnsurePause builds the bench's own pause program from moduleRoot.
 func (c *Cache) EnsurePause(ctx context.Context, moduleRoot, version string) error {
 	src := filepath.Join(moduleRoot, "test", "e2e", "images", "pause", "main.go")
-	sum, err := fileHash(src)
+	sum, err := FileHash(src)
 	if err != nil {
 		return err
 	}

@@ -7,8 +7,8 @@ import (
 	"os"
 )
 
-// fileHash returns the hex sha256 of a file's content.
-func fileHash(path string) (string, error) {
+// FileHash returns the hex sha256 of a file's content.
+func FileHash(path string) (string, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return "", fmt.Errorf("read %s: %w", path, err)

@@ -21,10 +21,13 @@ type Cluster struct {
 	// BenchBinary is the executable that runs as each node's supervisor.
 	BenchBinary string `json:"benchBinary"`
 	// CacheRoot is the artifact cache the nodes' binaries come from.
-	CacheRoot string               `json:"cacheRoot"`
-	Nodes     []*Node              `json:"nodes"`
-	LB        *LoadBalancer        `json:"loadBalancer,omitempty"`
-	Log       func(string, ...any) `json:"-"`
+	CacheRoot string `json:"cacheRoot"`
+	// ExtraImages are image tarballs imported into every node besides the
+	// versions' component images.
+	ExtraImages []string             `json:"extraImages,omitempty"`
+	Nodes       []*Node              `json:"nodes"`
+	LB          *LoadBalancer        `json:"loadBalancer,omitempty"`
+	Log         func(string, ...any) `json:"-"`
 }
 
 // Node is one sandbox node of a cluster.

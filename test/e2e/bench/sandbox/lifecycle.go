@@ -25,6 +25,8 @@ type CreateOptions struct {
 	Versions    []string // image sets every node gets; default: the nodes' versions
 	BenchBinary string   // the bench executable, run as each node's supervisor
 	CacheRoot   string
+	// ExtraImages are more image tarballs every node imports (e.g. test tools).
+	ExtraImages []string
 	Log         func(string, ...any)
 }
 
@@ -45,7 +47,7 @@ func Create(ctx context.Context, o CreateOptions) (*Cluster, error) {
 	if o.BenchBinary == "" {
 		return nil, errors.New("no bench binary given for the node supervisors")
 	}
-	c := &Cluster{Name: o.Name, BenchBinary: o.BenchBinary, CacheRoot: o.CacheRoot, Log: o.Log, Versions: o.Versions}
+	c := &Cluster{Name: o.Name, BenchBinary: o.BenchBinary, CacheRoot: o.CacheRoot, Log: o.Log, Versions: o.Versions, ExtraImages: o.ExtraImages}
 	if c.CacheRoot == "" {
 		c.CacheRoot = artifacts.CacheDir()
 	}

@@ -197,7 +197,7 @@ func (n *Node) waitContainerd(ctx context.Context) error {
 // the node's containerd, once per node.
 func (n *Node) importImages(ctx context.Context) error {
 	marker := filepath.Join(n.Dir(), "images-imported")
-	want := strings.Join(n.cluster.Versions, ",")
+	want := strings.Join(append(append([]string{}, n.cluster.Versions...), n.cluster.ExtraImages...), ",")
 	if b, err := os.ReadFile(marker); err == nil && string(b) == want {
 		return nil
 	}
@@ -213,6 +213,11 @@ func (n *Node) importImages(ctx context.Context) error {
 		}
 		if _, err := n.Run(ctx, "ctr", "-n", "k8s.io", "images", "import", "--local", tarball); err != nil {
 			return fmt.Errorf("node %s: import images of %s: %w", n.Name, v, err)
+		}
+	}
+	for _, tarball := range n.cluster.ExtraImages {
+		if _, err := n.Run(ctx, "ctr", "-n", "k8s.io", "images", "import", "--local", tarball); err != nil {
+			return fmt.Errorf("node %s: import %s: %w", n.Name, tarball, err)
 		}
 	}
 	return writeFileAtomic(marker, []byte(want), 0o644)

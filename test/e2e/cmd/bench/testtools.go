@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// dnsCheckCommand resolves a name with the system resolver (a Pod's
+// /etc/resolv.conf points at the cluster DNS) and fails unless one of the
+// answers is the wanted address.
+func dnsCheckCommand(g *globals) *cobra.Command {
+	var name, want string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:    "dns-check",
+		Short:  "Resolve --name and fail unless --want is among the addresses",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			ctx, cancel := context.WithTimeout(cmd.Context(), timeout)
+			defer cancel()
+			var last error
+			for ctx.Err() == nil {
+				addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+				if err == nil {
+					fmt.Fprintf(g.out, "%s: %v\n", name, addrs)
+					for _, a := range addrs {
+						if a == want {
+							return nil
+						}
+					}
+					err = fmt.Errorf("%s resolves to %v, not %s", name, addrs, want)
+				}
+				last = err
+				time.Sleep(time.Second)
+			}
+			return last
+		},
+	}
+	cmd.Flags().StringVar(&name, "name", "kubernetes.default.svc.cluster.local", "name to resolve")
+	cmd.Flags().StringVar(&want, "want", "", "address that must be among the answers")
+	cmd.Flags().DurationVar(&timeout, "timeout", time.Minute, "how long to keep trying")
+	return cmd
+}
+
+// serveCommand answers every HTTP request with the host name, for Service
+// tests.
+func serveCommand(g *globals) *cobra.Command {
+	var addr string
+	cmd := &cobra.Command{
+		Use:    "serve",
+		Short:  "Serve HTTP, answering every request with the host name",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			host, _ := os.Hostname()
+			srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				fmt.Fprintln(w, host)
+			})}
+			go func() {
+				<-cmd.Context().Done()
+				srv.Close()
+			}()
+			fmt.Fprintf(g.out, "serving on %s\n", addr)
+			if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "listen", ":8080", "address to listen on")
+	return cmd
+}

@@ -1,0 +1,142 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
+)
+
+// benchKubeletConfig is what kubelets need on these machines: cgroupfs,
+// cgroup v1 allowed, swap tolerated.
+const benchKubeletConfig = `---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: cgroupfs
+failCgroupV1: false
+failSwapOn: false
+---
+apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+conntrack:
+  maxPerCore: 0
+`
+
+// e2eToken is the bootstrap token the e2e configurations use.
+const e2eToken = "abcdef.0123456789abcdef"
+
+// initConfig returns a kubeadm configuration for a sandbox control plane.
+func initConfig(version, extraCluster string) string {
+	return fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
+kind: InitConfiguration
+bootstrapTokens:
+- token: %s
+---
+apiVersion: kubeadm.k8s.io/v1beta4
+kind: ClusterConfiguration
+kubernetesVersion: %s
+networking:
+  podSubnet: %s
+%s`, e2eToken, version, sandbox.PodNetwork, extraCluster) + benchKubeletConfig
+}
+
+const nodeConfigPath = "/etc/kubernetes/kubeadm-e2e.yaml"
+
+// kubeadmCommand returns the project's kubeadm running inside node n, its
+// output also saved in the node's log directory.
+func kubeadm(t *testing.T, n *sandbox.Node, ctx context.Context, args ...string) (string, error) {
+	t.Helper()
+	cmd, err := n.Command(ctx, append([]string{"kubeadm"}, args...)...)
+	if err != nil {
+		return "", err
+	}
+	start := time.Now()
+	out, err := cmd.CombinedOutput()
+	logName := fmt.Sprintf("kubeadm-%s-%d.log", args[0], time.Now().UnixNano())
+	_ = os.WriteFile(filepath.Join(n.LogDir(), logName), out, 0o644)
+	t.Logf("kubeadm %s on %s: %s (exit %v)", strings.Join(args, " "), n.Name, time.Since(start).Round(10*time.Millisecond), err)
+	return string(out), err
+}
+
+func installKubeadm(t *testing.T, n *sandbox.Node, config string) {
+	t.Helper()
+	must(t, n.InstallBinary(env.kubeadmBinary, "kubeadm"), "install kubeadm on %s", n.Name)
+	must(t, n.WriteFile(context.Background(), nodeConfigPath, []byte(config), 0o600), "write kubeadm config on %s", n.Name)
+}
+
+// adminClient returns a clientset with the node's admin.conf.
+func adminClient(t *testing.T, n *sandbox.Node) clientset.Interface {
+	t.Helper()
+	b, err := n.ReadFile(context.Background(), "/etc/kubernetes/admin.conf")
+	must(t, err, "read admin.conf")
+	cfg, err := clientcmd.RESTConfigFromKubeConfig(b)
+	must(t, err, "parse admin.conf")
+	cfg.Timeout = 10 * time.Second
+	c, err := clientset.NewForConfig(cfg)
+	must(t, err, "client")
+	return c
+}
+
+// initResult reads the final result event of `kubeadm init -o json`.
+type initResult struct {
+	WorkerJoinCommand string `json:"workerJoinCommand"`
+	CACertHash        string `json:"caCertHash"`
+	Token             string `json:"token"`
+	APIServerEndpoint string `json:"apiServerEndpoint"`
+}
+
+func parseInitResult(t *testing.T, out string) initResult {
+	t.Helper()
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var ev struct {
+			Event  string     `json:"event"`
+			Result initResult `json:"result"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Event == "result" {
+			return ev.Result
+		}
+	}
+	t.Fatalf("no result event in the init output:\n%s", out)
+	return initResult{}
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady && c.Status == corev1.ConditionTrue {
+			return true
+		}
+	}
+	return false
+}
+
+func nodeReady(ctx context.Context, c clientset.Interface, name string) error {
+	node, err := c.CoreV1().Nodes().Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return err
+	}
+	for _, cond := range node.Status.Conditions {
+		if cond.Type == corev1.NodeReady {
+			if cond.Status == corev1.ConditionTrue {
+				return nil
+			}
+			return fmt.Errorf("node %s: %s", name, cond.Message)
+		}
+	}
+	return fmt.Errorf("node %s has no Ready condition", name)
+}
