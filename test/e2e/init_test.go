@@ -266,4 +266,3 @@ func checkObjects(t *testing.T, client clientset.Interface) {
 		t.Errorf("objects upstream kubeadm creates are missing: %s", strings.Join(missing, "; "))
 	}
 }
-
