@@ -61,12 +61,14 @@ func newPrintInitDefaults(s streams) *cobra.Command {
 					if err != nil {
 						return err
 					}
+					k.APIVersion, k.Kind = kubeadm.KubeletGroupV, kubeadm.KindKubelet
 					docs = append(docs, k)
 				case "KubeProxyConfiguration":
 					p, _, err := manifestaddons.KubeProxyConfig(cfg.Cluster, cfg.Init.LocalAPIEndpoint.AdvertiseAddress, nil)
 					if err != nil {
 						return err
 					}
+					p.APIVersion, p.Kind = kubeadm.KubeProxyGroupV, kubeadm.KindKubeProxy
 					docs = append(docs, p)
 				default:
 					return fmt.Errorf("--component-configs: unknown %q (allowed: KubeletConfiguration, KubeProxyConfiguration)", c)

@@ -184,6 +184,9 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 	if err != nil {
 		return err
 	}
+	if err := (&workflow.Runner[*initflow.Data]{Phases: initflow.Phases()}).CheckNames(f.skipPhases); err != nil {
+		return fmt.Errorf("--skip-phases: %w", err)
+	}
 	cfg, err := f.loadConfig(cmd.Flags())
 	if err != nil {
 		return err
@@ -195,9 +198,6 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 		Config: cfg, DryRun: f.dryRun || cfg.Init.DryRun, IgnorePreflightErrors: f.ignorePreflightErrors, SkipPhases: f.skipPhases,
 		UploadCerts: f.uploadCerts, CertificateKey: cfg.Init.CertificateKey, SkipTokenPrint: f.skipTokenPrint,
 		SkipCertificateKeyPrint: f.skipCertificateKeyPrint, Out: out,
-	}
-	if err := (&workflow.Runner[*initflow.Data]{Phases: initflow.Phases()}).CheckNames(f.skipPhases); err != nil {
-		return fmt.Errorf("--skip-phases: %w", err)
 	}
 	var d *initflow.Data
 	if phase == "" {
