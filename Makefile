@@ -8,7 +8,7 @@ BIN := bin
 E2E_TIMEOUT ?= 80m
 E2E_RUN ?= .
 
-.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check
+.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -33,9 +33,21 @@ root-check:
 artifacts: root-check build
 	$(BIN)/bench artifacts
 
+# Whatever happens to the test binary (failure, timeout, kill), the host is
+# cleaned afterwards; failed tests have already copied their logs to _artifacts/.
 e2e: root-check build
 	$(BIN)/bench artifacts
-	$(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -run '$(E2E_RUN)' ./test/e2e/
+	rc=0; $(GO) test -tags e2e -count=1 -v -timeout $(E2E_TIMEOUT) -run '$(E2E_RUN)' ./test/e2e/ || rc=$$?; \
+	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc
 
 e2e-clean: root-check build
 	$(BIN)/bench clean
+
+# A sandbox cluster built by this project's kubeadm, for people: `make up`
+# prints `kubectl get nodes,pods -A`; `make down` removes it.
+up: root-check build
+	$(BIN)/bench artifacts
+	$(BIN)/bench up --kubeadm $(BIN)/kubeadm
+
+down: root-check build
+	$(BIN)/bench delete

@@ -21,40 +21,15 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
 
-// benchKubeletConfig is what kubelets need on these machines: cgroupfs,
-// cgroup v1 allowed, swap tolerated.
-const benchKubeletConfig = `---
-apiVersion: kubelet.config.k8s.io/v1beta1
-kind: KubeletConfiguration
-cgroupDriver: cgroupfs
-failCgroupV1: false
-failSwapOn: false
----
-apiVersion: kubeproxy.config.k8s.io/v1alpha1
-kind: KubeProxyConfiguration
-conntrack:
-  maxPerCore: 0
-`
-
 // e2eToken is the bootstrap token the e2e configurations use.
 const e2eToken = "abcdef.0123456789abcdef"
 
 // initConfig returns a kubeadm configuration for a sandbox control plane.
 func initConfig(version, extraCluster string) string {
-	return fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
-kind: InitConfiguration
-bootstrapTokens:
-- token: %s
----
-apiVersion: kubeadm.k8s.io/v1beta4
-kind: ClusterConfiguration
-kubernetesVersion: %s
-networking:
-  podSubnet: %s
-%s`, e2eToken, version, sandbox.PodNetwork, extraCluster) + benchKubeletConfig
+	return sandbox.InitConfig(version, e2eToken, extraCluster)
 }
 
-const nodeConfigPath = "/etc/kubernetes/kubeadm-e2e.yaml"
+const nodeConfigPath = sandbox.KubeadmConfigPath
 
 // kubeadmCommand returns the project's kubeadm running inside node n, its
 // output also saved in the node's log directory.
