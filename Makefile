@@ -8,7 +8,7 @@ BIN := bin
 E2E_TIMEOUT ?= 80m
 E2E_RUN ?= .
 
-.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down
+.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down bench-init
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -17,6 +17,7 @@ build:
 vet:
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./test/e2e/...
+	$(GO) vet -tags "e2e benchmarks" ./test/e2e/...
 
 fmt-check:
 	@unformatted=$$(gofmt -l $$(find . -name '*.go' -not -path './_artifacts/*')); \
@@ -51,3 +52,10 @@ up: root-check build
 
 down: root-check build
 	$(BIN)/bench delete
+
+# Side-by-side init benchmark: this kubeadm and upstream kubeadm v1.37.1,
+# alternately, on fresh sandbox nodes (BENCH_RUNS each, default 5).
+bench-init: root-check build
+	$(BIN)/bench artifacts
+	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchInit ./test/e2e/ || rc=$$?; \
+	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc

@@ -5,7 +5,9 @@ package apiclient
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -101,4 +103,21 @@ func FromKubeconfig(path string) (clientset.Interface, error) {
 		return nil, fmt.Errorf("client from %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// Parallel runs independent API operations at once and returns their
+// errors joined; the API server handles them concurrently, which matters
+// for the round trips of a phase that creates many objects.
+func Parallel(ctx context.Context, ops ...func(ctx context.Context) error) error {
+	errs := make([]error, len(ops))
+	var wg sync.WaitGroup
+	for i, op := range ops {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = op(ctx)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
 }

@@ -54,6 +54,8 @@ type Data struct {
 	DryRunDir                                   string
 	client                                      clientset.Interface
 	kubeletCfg                                  *kubeletv1beta1.KubeletConfiguration
+	// keys are generated ahead, in parallel, for the certs and kubeconfig phases.
+	keys *pki.KeyPool
 	// Result is filled by show-join-command.
 	Result *JoinResult
 }
@@ -101,6 +103,14 @@ func NewData(o Options) (*Data, error) {
 	}
 	d.manifestsDir = filepath.Join(d.kubeDir, constants.ManifestsSubDir)
 	return d, nil
+}
+
+// startKeyPool begins generating the keys a fresh init needs: eleven for
+// the certificates and five for the kubeconfig files.
+func (d *Data) startKeyPool() {
+	if d.keys == nil {
+		d.keys = pki.NewKeyPool(d.cfg.Cluster.EncryptionAlgorithm, 16)
+	}
 }
 
 // Config returns the configuration of the run.

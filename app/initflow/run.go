@@ -15,6 +15,9 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 	if err := d.refuseCompleted(); err != nil {
 		return d, err
 	}
+	if !d.resuming() {
+		d.startKeyPool()
+	}
 	skip := append(append([]string{}, o.SkipPhases...), o.Config.Init.SkipPhases...)
 	for _, s := range skip {
 		if s == "preflight" && !d.DryRun {

@@ -135,17 +135,19 @@ var runMarkControlPlane = apiPhase(func(ctx context.Context, out progress.Phase,
 })
 
 var runBootstrapToken = apiPhase(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
-	if err := bootstraptoken.CreateTokens(ctx, c, d.cfg.Init.BootstrapTokens, d.Now()); err != nil {
-		return err
-	}
-	if err := bootstraptoken.CreateRBAC(ctx, c); err != nil {
-		return err
-	}
 	ca, err := os.ReadFile(pki.CertPath(d.certsDirFor(constants.CACertAndKeyBaseName), constants.CACertAndKeyBaseName))
 	if err != nil {
 		return fmt.Errorf("read the cluster CA: %w", err)
 	}
-	if err := bootstraptoken.CreateClusterInfo(ctx, c, "https://"+d.endpoint(), ca); err != nil {
+	if err := apiclient.Parallel(ctx,
+		func(ctx context.Context) error {
+			return bootstraptoken.CreateTokens(ctx, c, d.cfg.Init.BootstrapTokens, d.Now())
+		},
+		func(ctx context.Context) error { return bootstraptoken.CreateRBAC(ctx, c) },
+		func(ctx context.Context) error {
+			return bootstraptoken.CreateClusterInfo(ctx, c, "https://"+d.endpoint(), ca)
+		},
+	); err != nil {
 		return err
 	}
 	out.Infof("created %d bootstrap token(s), their RBAC and ConfigMap kube-public/cluster-info", len(d.cfg.Init.BootstrapTokens))

@@ -19,7 +19,7 @@ import (
 
 func (d *Data) certInputs() certs.Inputs {
 	return certs.Inputs{Cluster: d.cfg.Cluster, NodeName: d.cfg.Init.NodeRegistration.Name,
-		AdvertiseAddress: d.cfg.Init.LocalAPIEndpoint.AdvertiseAddress, Dir: d.certsDir, Now: d.Now}
+		AdvertiseAddress: d.cfg.Init.LocalAPIEndpoint.AdvertiseAddress, Dir: d.certsDir, Now: d.Now, Keys: d.keys}
 }
 
 func certsPhase() Phase {
@@ -55,7 +55,7 @@ func (d *Data) kubeconfigInput() (phkubeconfig.Input, error) {
 		return phkubeconfig.Input{}, err
 	}
 	in := phkubeconfig.Input{Cluster: d.cfg.Cluster, NodeName: d.cfg.Init.NodeRegistration.Name,
-		LocalAPIEndpoint: d.cfg.Init.LocalAPIEndpoint, CACert: caCert, CAIntermediates: chain, OutDir: d.kubeDir, Now: d.Now}
+		LocalAPIEndpoint: d.cfg.Init.LocalAPIEndpoint, CACert: caCert, CAIntermediates: chain, OutDir: d.kubeDir, Now: d.Now, Keys: d.keys}
 	if _, err := os.Stat(pki.KeyPath(dir, constants.CACertAndKeyBaseName)); err == nil {
 		if in.CAKey, err = pki.ReadKey(dir, constants.CACertAndKeyBaseName); err != nil {
 			return in, err

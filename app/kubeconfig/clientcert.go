@@ -2,10 +2,7 @@ package kubeconfig
 
 import (
 	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -17,6 +14,7 @@ import (
 	"k8s.io/client-go/util/keyutil"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 )
 
 // ClientCertSpec describes a client certificate signed by the cluster CA.
@@ -32,6 +30,8 @@ type ClientCertSpec struct {
 	NotAfter time.Time
 	// EncryptionAlgorithm picks the new key's type; empty means RSA-2048.
 	EncryptionAlgorithm kubeadm.EncryptionAlgorithmType
+	// Keys supplies the new key; nil means generate it now.
+	Keys pki.KeySource
 }
 
 // NewClientCert generates a key of the requested type and a client
@@ -43,7 +43,7 @@ func NewClientCert(spec ClientCertSpec) (certPEM, keyPEM []byte, err error) {
 	if spec.CommonName == "" {
 		return nil, nil, fmt.Errorf("client certificate: common name is empty")
 	}
-	key, err := newPrivateKey(spec.EncryptionAlgorithm)
+	key, err := pki.NewKey(spec.Keys, spec.EncryptionAlgorithm)
 	if err != nil {
 		return nil, nil, fmt.Errorf("client certificate for %q: %w", spec.CommonName, err)
 	}
@@ -77,30 +77,4 @@ func NewClientCert(spec ClientCertSpec) (certPEM, keyPEM []byte, err error) {
 // EncodeCertPEM wraps DER certificate bytes in a CERTIFICATE PEM block.
 func EncodeCertPEM(der []byte) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
-}
-
-// newPrivateKey makes a key of the type named by alg.
-func newPrivateKey(alg kubeadm.EncryptionAlgorithmType) (crypto.Signer, error) {
-	var (
-		key crypto.Signer
-		err error
-	)
-	switch alg {
-	case kubeadm.EncryptionAlgorithmECDSAP256:
-		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	case kubeadm.EncryptionAlgorithmECDSAP384:
-		key, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	case kubeadm.EncryptionAlgorithmRSA2048, "":
-		key, err = rsa.GenerateKey(rand.Reader, 2048)
-	case kubeadm.EncryptionAlgorithmRSA3072:
-		key, err = rsa.GenerateKey(rand.Reader, 3072)
-	case kubeadm.EncryptionAlgorithmRSA4096:
-		key, err = rsa.GenerateKey(rand.Reader, 4096)
-	default:
-		return nil, fmt.Errorf("unknown encryption algorithm %q", alg)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("generate %s key: %w", alg, err)
-	}
-	return key, nil
 }

@@ -35,6 +35,8 @@ type CertConfig struct {
 	NotAfter  time.Time
 	// KeyAlgorithm is the type of the new key; empty means RSA-2048.
 	KeyAlgorithm kubeadm.EncryptionAlgorithmType
+	// Keys supplies the new key; nil means generate it now.
+	Keys KeySource
 }
 
 // Validity returns the window of a certificate created at now that lasts
@@ -47,7 +49,7 @@ func Validity(now time.Time, d time.Duration) (notBefore, notAfter time.Time) {
 // NewCA makes a key of cfg.KeyAlgorithm and a self-signed CA certificate
 // for it.
 func NewCA(cfg CertConfig) (*x509.Certificate, crypto.Signer, error) {
-	key, err := NewPrivateKey(cfg.KeyAlgorithm)
+	key, err := NewKey(cfg.Keys, cfg.KeyAlgorithm)
 	if err != nil {
 		return nil, nil, fmt.Errorf("CA %q: %w", cfg.CommonName, err)
 	}
@@ -100,7 +102,7 @@ func NewCertAndKey(cfg CertConfig, caCert *x509.Certificate, caKey crypto.Signer
 	if len(cfg.Usages) == 0 {
 		return nil, nil, fmt.Errorf("certificate %q: at least one extended key usage is required", cfg.CommonName)
 	}
-	key, err := NewPrivateKey(cfg.KeyAlgorithm)
+	key, err := NewKey(cfg.Keys, cfg.KeyAlgorithm)
 	if err != nil {
 		return nil, nil, fmt.Errorf("certificate %q: %w", cfg.CommonName, err)
 	}

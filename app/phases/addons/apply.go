@@ -16,9 +16,18 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 )
 
-// Apply creates or updates objs in order.
+// Apply creates or updates objs, all at once: their controllers reconcile
+// whatever order the API server sees them in.
 func Apply(ctx context.Context, client clientset.Interface, objs []runtime.Object) error {
+	var ops []func(context.Context) error
 	for _, o := range objs {
+		ops = append(ops, func(ctx context.Context) error { return apply(ctx, client, o) })
+	}
+	return apiclient.Parallel(ctx, ops...)
+}
+
+func apply(ctx context.Context, client clientset.Interface, o runtime.Object) error {
+	{
 		var err error
 		switch v := o.(type) {
 		case *corev1.ServiceAccount:
@@ -44,9 +53,6 @@ func Apply(ctx context.Context, client clientset.Interface, objs []runtime.Objec
 		default:
 			err = fmt.Errorf("addon object of type %T is not supported", o)
 		}
-		if err != nil {
-			return err
-		}
+		return err
 	}
-	return nil
 }

@@ -74,21 +74,26 @@ func ClusterInfoRBAC() (*rbacv1.Role, *rbacv1.RoleBinding) {
 	return role, binding
 }
 
-// CreateRBAC creates or updates every RBAC object of the phase.
+// CreateRBAC creates or updates every RBAC object of the phase, at once.
 func CreateRBAC(ctx context.Context, client clientset.Interface) error {
+	var ops []func(context.Context) error
 	for _, r := range ClusterRoles() {
-		if err := apiclient.CreateOrUpdate(ctx, client.RbacV1().ClusterRoles(), "ClusterRole", r); err != nil {
-			return err
-		}
+		ops = append(ops, func(ctx context.Context) error {
+			return apiclient.CreateOrUpdate(ctx, client.RbacV1().ClusterRoles(), "ClusterRole", r)
+		})
 	}
 	for _, b := range ClusterRoleBindings() {
-		if err := apiclient.CreateOrUpdate(ctx, client.RbacV1().ClusterRoleBindings(), "ClusterRoleBinding", b); err != nil {
-			return err
-		}
+		ops = append(ops, func(ctx context.Context) error {
+			return apiclient.CreateOrUpdate(ctx, client.RbacV1().ClusterRoleBindings(), "ClusterRoleBinding", b)
+		})
 	}
 	role, binding := ClusterInfoRBAC()
-	if err := apiclient.CreateOrUpdate(ctx, client.RbacV1().Roles(role.Namespace), "Role", role); err != nil {
-		return err
-	}
-	return apiclient.CreateOrUpdate(ctx, client.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding)
+	ops = append(ops,
+		func(ctx context.Context) error {
+			return apiclient.CreateOrUpdate(ctx, client.RbacV1().Roles(role.Namespace), "Role", role)
+		},
+		func(ctx context.Context) error {
+			return apiclient.CreateOrUpdate(ctx, client.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding)
+		})
+	return apiclient.Parallel(ctx, ops...)
 }

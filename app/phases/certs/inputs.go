@@ -25,6 +25,8 @@ type Inputs struct {
 	Dir string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Keys supplies new keys; nil means generate each when needed.
+	Keys pki.KeySource
 }
 
 // Action is what a sub-phase did.

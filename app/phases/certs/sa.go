@@ -57,7 +57,7 @@ func runSA(in Inputs) (Result, error) {
 		return Result{}, fmt.Errorf("sa: %s is missing and is not generated in external CA mode (%s absent)",
 			pki.KeyPath(in.readDir(), saName), pki.KeyPath(in.readDir(), constants.CACertAndKeyBaseName))
 	}
-	key, err := pki.NewPrivateKey(in.Cluster.EncryptionAlgorithm)
+	key, err := pki.NewKey(in.Keys, in.Cluster.EncryptionAlgorithm)
 	if err != nil {
 		return Result{}, fmt.Errorf("sa: %w", err)
 	}

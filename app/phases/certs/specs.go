@@ -45,6 +45,7 @@ func (s CertSpec) Config(in Inputs) (pki.CertConfig, []string, error) {
 		Organization: s.Organization,
 		Usages:       s.Usages,
 		KeyAlgorithm: in.Cluster.EncryptionAlgorithm,
+		Keys:         in.Keys,
 	}
 	if cfg.CommonName == "" {
 		if in.NodeName == "" {

@@ -18,6 +18,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	kc "github.com/kubeadm-cleanroom/kubeadm/app/kubeconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 )
 
 // Input is everything the phase needs.
@@ -44,6 +45,8 @@ type Input struct {
 	// Strict turns the problems upstream only warns about (another server
 	// URL, an unusable client certificate) into errors.
 	Strict bool
+	// Keys supplies new keys; nil means generate each when needed.
+	Keys pki.KeySource
 }
 
 // Action says what happened to one file.

@@ -78,6 +78,7 @@ func build(in Input, spec FileSpec) (*clientcmdapi.Config, error) {
 		Organizations:       spec.Organizations,
 		NotAfter:            now(in).UTC().Add(validity),
 		EncryptionAlgorithm: in.Cluster.EncryptionAlgorithm,
+		Keys:                in.Keys,
 	})
 	if err != nil {
 		return nil, err
