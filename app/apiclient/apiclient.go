@@ -98,6 +98,9 @@ func FromKubeconfig(path string) (clientset.Interface, error) {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
 	}
 	cfg.Timeout = 30 * time.Second
+	// kubeadm makes a burst of writes while it bootstraps; client-go's
+	// default limit (5/s, burst 10) would queue them for no reason.
+	cfg.QPS, cfg.Burst = 100, 200
 	c, err := clientset.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client from %s: %w", path, err)

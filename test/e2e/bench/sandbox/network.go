@@ -58,6 +58,9 @@ func (n *Node) plugNetwork(ctx context.Context) error {
 		fmt.Sprintf("ip addr add %s/24 dev eth0", n.Address),
 		"ip link set eth0 up",
 		"ip route add default via " + HostAddress,
+		// Nothing routes the Service range: a packet kube-proxy has not
+		// (yet) translated fails at once instead of timing out.
+		"ip route add unreachable " + ServiceNetwork,
 		"sysctl -qw net.ipv4.ip_forward=1",
 		"if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1; fi",
 	}

@@ -55,8 +55,12 @@ func upCommand(g *globals) *cobra.Command {
 				return err
 			}
 			fmt.Fprintln(g.out, "waiting for the node and kube-system Pods to be Ready")
-			_ = n.Exec(ctx, nil, g.out, g.errOut, "kubectl", "wait", "--for=condition=Ready", "node/cp1", "--timeout=180s")
-			_ = n.Exec(ctx, nil, g.out, g.errOut, "kubectl", "wait", "--for=condition=Ready", "pods", "--all", "-n", "kube-system", "--timeout=180s")
+			if err := n.Exec(ctx, nil, g.out, g.errOut, "kubectl", "wait", "--for=condition=Ready", "node/cp1", "--timeout=180s"); err != nil {
+				return err
+			}
+			if err := n.Exec(ctx, nil, g.out, g.errOut, "kubectl", "-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=180s"); err != nil {
+				return err
+			}
 			if err := n.Exec(ctx, nil, g.out, g.errOut, "kubectl", "get", "nodes,pods", "-A", "-o", "wide"); err != nil {
 				return err
 			}
