@@ -84,10 +84,11 @@ func TestInitV136ECDSA(t *testing.T) {
 	c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.36.3"})
 	n := c.Nodes[0]
 	installKubeadm(t, n, initConfig("v1.36.3", "encryptionAlgorithm: ECDSA-P256\n"))
-	out, err := kubeadm(t, n, context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "-o", "json")
+	out, err := kubeadm(t, n, context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs", "-o", "json")
 	if err != nil {
 		t.Fatalf("init failed: %v\n%s", err, out)
 	}
+	checkUploadedCerts(t, adminClient(t, n))
 	for _, f := range []string{"/etc/kubernetes/pki/apiserver.key", "/etc/kubernetes/pki/ca.key", "/etc/kubernetes/pki/etcd/server.key"} {
 		b, err := n.ReadFile(context.Background(), f)
 		must(t, err, "read %s", f)
@@ -101,6 +102,32 @@ func TestInitV136ECDSA(t *testing.T) {
 		}
 	}
 	checkControlPlane(t, n, parseInitResult(t, out), "v1.36.3")
+}
+
+// checkUploadedCerts checks kube-system/kubeadm-certs: the encrypted CAs and
+// service-account keys, owned by a bootstrap token that expires in 2h.
+func checkUploadedCerts(t *testing.T, client clientset.Interface) {
+	ctx := context.Background()
+	s, err := client.CoreV1().Secrets("kube-system").Get(ctx, "kubeadm-certs", metav1.GetOptions{})
+	must(t, err, "get Secret kubeadm-certs")
+	for _, k := range []string{"ca.crt", "ca.key", "etcd-ca.crt", "etcd-ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"} {
+		if len(s.Data[k]) == 0 {
+			t.Errorf("kubeadm-certs lacks %s", k)
+		}
+	}
+	if strings.Contains(string(s.Data["ca.key"]), "PRIVATE KEY") {
+		t.Errorf("kubeadm-certs holds ca.key unencrypted")
+	}
+	if len(s.OwnerReferences) != 1 || !strings.HasPrefix(s.OwnerReferences[0].Name, "bootstrap-token-") {
+		t.Fatalf("kubeadm-certs owner references %v", s.OwnerReferences)
+	}
+	owner, err := client.CoreV1().Secrets("kube-system").Get(ctx, s.OwnerReferences[0].Name, metav1.GetOptions{})
+	must(t, err, "get the owning token")
+	exp, err := time.Parse(time.RFC3339, string(owner.Data["expiration"]))
+	must(t, err, "token expiration")
+	if left := time.Until(exp); left < 110*time.Minute || left > 2*time.Hour {
+		t.Errorf("the owning token expires in %s, want about 2h", left)
+	}
 }
 
 // checkControlPlane checks a single-node cluster made by init.
