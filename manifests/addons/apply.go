@@ -1,12 +1,12 @@
 package addons
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"sort"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/componentconfig"
 )
 
 // ComponentConfigHashAnnotation is the ConfigMap annotation where kubeadm
@@ -14,7 +14,7 @@ import (
 // ConfigMap whose checksum still matches is known to be kubeadm's default
 // and may be regenerated on upgrade; one without it (or with a stale one) is
 // treated as user-supplied.
-const ComponentConfigHashAnnotation = "kubeadm.kubernetes.io/component-config.hash"
+const ComponentConfigHashAnnotation = componentconfig.HashAnnotation
 
 // PrepareForApply makes the objects what upstream writes to a live cluster,
 // which differs slightly from what it prints in a dry run:
@@ -55,33 +55,8 @@ func ProxyEnvVars(environ []string) []corev1.EnvVar {
 	return out
 }
 
-// ConfigMapChecksum returns "sha256:<hex>" over the ConfigMap's data values
-// in key order, followed by its binary data values in key order (keys
-// themselves are not hashed), as kubeadm computes it.
-func ConfigMapChecksum(cm *corev1.ConfigMap) string {
-	h := sha256.New()
-	for _, k := range sortedKeys(cm.Data) {
-		h.Write([]byte(cm.Data[k]))
-	}
-	for _, k := range sortedKeys(cm.BinaryData) {
-		h.Write(cm.BinaryData[k])
-	}
-	return "sha256:" + hex.EncodeToString(h.Sum(nil))
-}
+// ConfigMapChecksum returns kubeadm's content hash of cm.
+func ConfigMapChecksum(cm *corev1.ConfigMap) string { return componentconfig.Checksum(cm) }
 
 // SignConfigMap sets ComponentConfigHashAnnotation on cm to its checksum.
-func SignConfigMap(cm *corev1.ConfigMap) {
-	if cm.Annotations == nil {
-		cm.Annotations = map[string]string{}
-	}
-	cm.Annotations[ComponentConfigHashAnnotation] = ConfigMapChecksum(cm)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+func SignConfigMap(cm *corev1.ConfigMap) { componentconfig.Sign(cm) }

@@ -1,15 +1,14 @@
 package kubeletstart
 
 import (
-	"crypto/sha256"
 	"fmt"
-	"sort"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/componentconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 )
 
@@ -20,7 +19,7 @@ const (
 	// ComponentConfigHashAnnotation holds the checksum kubeadm puts on the
 	// component ConfigMaps it generated itself; upgrade uses it to tell
 	// generated configurations from user-supplied ones.
-	ComponentConfigHashAnnotation = "kubeadm.kubernetes.io/component-config.hash"
+	ComponentConfigHashAnnotation = componentconfig.HashAnnotation
 )
 
 // KubeletConfigMap returns kube-system/kubelet-config with the marshalled
@@ -46,28 +45,8 @@ func KubeletConfigMap(cfg *kubeletv1beta1.KubeletConfiguration, userSupplied boo
 	return cm, nil
 }
 
-// ConfigMapChecksum returns "sha256:<hex>" over the ConfigMap's data
-// values in key order followed by its binary data values in key order;
-// keys themselves are not hashed, matching kubeadm.
-func ConfigMapChecksum(cm *corev1.ConfigMap) string {
-	h := sha256.New()
-	for _, k := range sortedKeys(cm.Data) {
-		h.Write([]byte(cm.Data[k]))
-	}
-	for _, k := range sortedKeys(cm.BinaryData) {
-		h.Write(cm.BinaryData[k])
-	}
-	return fmt.Sprintf("sha256:%x", h.Sum(nil))
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
+// ConfigMapChecksum returns kubeadm's content hash of cm.
+func ConfigMapChecksum(cm *corev1.ConfigMap) string { return componentconfig.Checksum(cm) }
 
 // KubeletConfigRBAC returns the Role that allows get on the kubelet-config
 // ConfigMap and the RoleBinding granting it to all nodes and to
