@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
@@ -29,20 +30,35 @@ func ClusterInfo(server string, caPEM []byte) (*corev1.ConfigMap, error) {
 	}, nil
 }
 
-// CreateClusterInfo creates cluster-info unless it exists: the JWS
-// signatures the bootstrap signer added to an existing one stay.
+// CreateClusterInfo creates cluster-info, or updates the kubeconfig of an
+// existing one: the JWS signatures the bootstrap signer added to it stay.
+// Each attempt reads the ConfigMap afresh, so that a failed read never
+// turns into an overwrite and a conflict with the signer (which writes
+// signatures concurrently) is retried on its latest version.
 func CreateClusterInfo(ctx context.Context, client clientset.Interface, server string, caPEM []byte) error {
 	cm, err := ClusterInfo(server, caPEM)
 	if err != nil {
 		return err
 	}
-	existing, err := client.CoreV1().ConfigMaps(cm.Namespace).Get(ctx, cm.Name, metav1.GetOptions{})
-	if err == nil {
+	cms := client.CoreV1().ConfigMaps(cm.Namespace)
+	return apiclient.Retry(ctx, fmt.Sprintf("create or update ConfigMap %s/%s", cm.Namespace, cm.Name), func(ctx context.Context) error {
+		existing, err := cms.Get(ctx, cm.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			// AlreadyExists (created meanwhile) is retried as an update.
+			_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+			return err
+		}
+		if err != nil {
+			return err
+		}
 		if existing.Data[bootstrapapi.KubeConfigKey] == cm.Data[bootstrapapi.KubeConfigKey] {
 			return nil
 		}
+		if existing.Data == nil {
+			existing.Data = map[string]string{}
+		}
 		existing.Data[bootstrapapi.KubeConfigKey] = cm.Data[bootstrapapi.KubeConfigKey]
-		return apiclient.CreateOrUpdate(ctx, client.CoreV1().ConfigMaps(cm.Namespace), "ConfigMap", existing)
-	}
-	return apiclient.CreateOrUpdate(ctx, client.CoreV1().ConfigMaps(cm.Namespace), "ConfigMap", cm)
+		_, err = cms.Update(ctx, existing, metav1.UpdateOptions{})
+		return err
+	})
 }

@@ -79,7 +79,11 @@ func WaitAll(ctx context.Context, get Getter, checks []Check, timeout, interval 
 				if err == nil {
 					err = fmt.Errorf("status %d", code)
 				}
-				last = err
+				// A probe cut short by the deadline says nothing about
+				// the component: keep the error before it.
+				if last == nil || ctx.Err() == nil {
+					last = err
+				}
 				select {
 				case <-ctx.Done():
 					results <- outcome{c, last}
