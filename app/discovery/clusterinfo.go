@@ -92,7 +92,7 @@ func getClusterInfo(ctx context.Context, client *http.Client, server string) (*c
 	resp, err := client.Do(req)
 	if err != nil {
 		if _, ok := errors.AsType[*tls.CertificateVerificationError](err); ok {
-			return nil, errPermanent{fmt.Errorf("the API server at %s presented a certificate the cluster CA does not verify: %w", server, err)}
+			return nil, errPermanent{fmt.Errorf("the API server at %s presented a certificate the cluster CA does not verify (its serving certificate must be signed by that CA and name the host used): %w", server, err)}
 		}
 		return nil, fmt.Errorf("cannot read %s/%s from %s (check that the API server is up and reachable there): %w",
 			metav1.NamespacePublic, bootstrapapi.ConfigMapClusterInfo, server, err)
@@ -126,8 +126,10 @@ func (e *statusError) Error() string {
 	switch e.code {
 	case http.StatusNotFound:
 		hint = "the cluster has not published it (yet); check that 'kubeadm init' completed"
-	case http.StatusUnauthorized, http.StatusForbidden:
-		hint = "anonymous access to it must be allowed (kubeadm init sets up that RBAC rule)"
+	case http.StatusUnauthorized:
+		hint = "the API server refused the request as unauthenticated; anonymous access must be enabled, or the credentials are wrong"
+	case http.StatusForbidden:
+		hint = "reading it is not allowed; 'kubeadm init' grants anonymous reads of it with an RBAC rule, check that it is there"
 	}
 	return fmt.Sprintf("reading %s/%s from %s returned HTTP %d %s: %s",
 		metav1.NamespacePublic, bootstrapapi.ConfigMapClusterInfo, e.server, e.code, http.StatusText(e.code), hint)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"k8s.io/client-go/rest"
@@ -63,6 +64,11 @@ func loadDiscoveryFile(ctx context.Context, pathOrURL string, roots *x509.CertPo
 	cfg, err := clientcmd.LoadFromFile(pathOrURL)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read the discovery kubeconfig (check --discovery-file): %w", err)
+	}
+	// Relative file references mean relative to the kubeconfig, as for
+	// kubectl.
+	if err := clientcmd.ResolveLocalPaths(cfg); err != nil {
+		return nil, fmt.Errorf("cannot resolve the file paths in the discovery kubeconfig %s: %w", pathOrURL, err)
 	}
 	return cfg, nil
 }
@@ -186,7 +192,7 @@ func embedFiles(cfg *clientcmdapi.Config, cluster *clientcmdapi.Cluster) error {
 		if err != nil {
 			return fmt.Errorf("cannot read the token file of the discovery kubeconfig: %w", err)
 		}
-		user.Token, user.TokenFile = string(b), ""
+		user.Token, user.TokenFile = strings.TrimSpace(string(b)), ""
 	}
 	return nil
 }

@@ -120,7 +120,7 @@ func giveUp(ctx context.Context, endpoint string, timeout time.Duration, err err
 func verifySignature(cm *corev1.ConfigMap, id, secret string) (string, error) {
 	content := cm.Data[bootstrapapi.KubeConfigKey]
 	if content == "" {
-		return "", fmt.Errorf("the %s ConfigMap has no %q key: this API server is not set up for token discovery; use file discovery or re-run the kubeconfig phase of 'kubeadm init'",
+		return "", fmt.Errorf("the %s ConfigMap has no %q key: this API server is not set up for token discovery; use file discovery or re-run the bootstrap-token phase of 'kubeadm init'",
 			bootstrapapi.ConfigMapClusterInfo, bootstrapapi.KubeConfigKey)
 	}
 	sig := cm.Data[bootstrapapi.JWSSignatureKeyPrefix+id]

@@ -36,7 +36,9 @@ func clusterAdminsBinding() *rbacv1.ClusterRoleBinding {
 }
 
 // ensureAdminBinding makes admin.conf useful: its group has no rights until
-// this binding exists, which super-admin.conf (system:masters) creates.
+// this binding exists, which super-admin.conf (system:masters) creates when
+// admin.conf is refused. Transient errors (the API server or its load
+// balancer still starting) are retried.
 func (d *Data) ensureAdminBinding(ctx context.Context, out progress.Phase) error {
 	ctx, cancel := withTimeout(ctx, d.apiTimeout())
 	defer cancel()
@@ -44,23 +46,31 @@ func (d *Data) ensureAdminBinding(ctx context.Context, out progress.Phase) error
 	if err != nil {
 		return err
 	}
+	var super clientset.Interface
 	b := clusterAdminsBinding()
-	_, err = client.RbacV1().ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{})
-	if err == nil || apierrors.IsAlreadyExists(err) {
-		return nil
-	}
-	if !apierrors.IsForbidden(err) {
-		return apiclient.CreateIfNotExists(ctx, client.RbacV1().ClusterRoleBindings(), "ClusterRoleBinding", b)
-	}
-	super, err := d.superAdminClient()
-	if err != nil {
+	err = apiclient.Retry(ctx, "create ClusterRoleBinding "+b.Name, func(ctx context.Context) error {
+		c := client
+		if super != nil {
+			c = super
+		}
+		_, err := c.RbacV1().ClusterRoleBindings().Create(ctx, b, metav1.CreateOptions{})
+		switch {
+		case err == nil:
+			if super != nil {
+				out.Infof("granted group %s the cluster-admin role", constants.ClusterAdminsGroupAndClusterRoleBinding)
+			}
+			return nil
+		case apierrors.IsAlreadyExists(err):
+			return nil
+		case apierrors.IsForbidden(err) && super == nil:
+			if super, err = d.superAdminClient(); err != nil {
+				return err
+			}
+			return fmt.Errorf("admin.conf is not allowed yet: retrying with super-admin.conf")
+		}
 		return err
-	}
-	if err := apiclient.CreateIfNotExists(ctx, super.RbacV1().ClusterRoleBindings(), "ClusterRoleBinding", b); err != nil {
-		return err
-	}
-	out.Infof("granted group %s the cluster-admin role", constants.ClusterAdminsGroupAndClusterRoleBinding)
-	return nil
+	})
+	return err
 }
 
 // apiPhase wraps a phase body with the client and the API call timeout.

@@ -5,52 +5,64 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/initflow"
+	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
 )
 
-// newPhaseCommand builds `<cmd> phase <name> [<sub>]` from the phase table.
+// newPhaseCommand builds `init phase <name> [<sub>]` from the phase table.
 func newPhaseCommand(s streams, f *initFlags, phases []initflow.Phase, run func(*cobra.Command, string) error) *cobra.Command {
+	return newPhaseCommandFor(phases, "init", f.register, func(cmd *cobra.Command, path string, _ []string) error { return run(cmd, path) })
+}
+
+// newPhaseCommandFor builds `<command> phase <name> [<sub>]` from any phase
+// table; register adds the command's flags to each subcommand.
+func newPhaseCommandFor[T any](phases []workflow.Phase[T], command string, register func(*pflag.FlagSet), run func(*cobra.Command, string, []string) error) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "phase",
-		Short: "Use this command to invoke single phase of the init workflow",
+		Short: "Use this command to invoke single phase of the " + command + " workflow",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return fmt.Errorf("name a phase: %s", strings.Join(phaseNames(phases, ""), ", "))
 		},
 	}
+	args := cobra.NoArgs
+	if command == "join" {
+		args = cobra.MaximumNArgs(1)
+	}
 	for _, p := range phases {
-		cmd.AddCommand(phaseSubcommand(f, p, p.Name, run))
+		cmd.AddCommand(phaseSubcommand(p, p.Name, args, register, run))
 	}
 	return cmd
 }
 
-func phaseSubcommand(f *initFlags, p initflow.Phase, path string, run func(*cobra.Command, string) error) *cobra.Command {
+func phaseSubcommand[T any](p workflow.Phase[T], path string, args cobra.PositionalArgs, register func(*pflag.FlagSet), run func(*cobra.Command, string, []string) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:   p.Name,
 		Short: p.Short,
 		Long:  p.Long,
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return run(cmd, path) },
+		Args:  args,
+		RunE:  func(cmd *cobra.Command, a []string) error { return run(cmd, path, a) },
 	}
-	f.register(c.Flags())
+	register(c.Flags())
 	if len(p.Children) > 0 {
 		all := &cobra.Command{
 			Use:   "all",
 			Short: "Run all the sub-phases of " + p.Name,
-			Args:  cobra.NoArgs,
-			RunE:  func(cmd *cobra.Command, _ []string) error { return run(cmd, path) },
+			Args:  args,
+			RunE:  func(cmd *cobra.Command, a []string) error { return run(cmd, path, a) },
 		}
-		f.register(all.Flags())
+		register(all.Flags())
 		c.AddCommand(all)
 		for _, child := range p.Children {
-			c.AddCommand(phaseSubcommand(f, child, path+"/"+child.Name, run))
+			c.AddCommand(phaseSubcommand(child, path+"/"+child.Name, args, register, run))
 		}
 	}
 	return c
 }
 
-func phaseNames(phases []initflow.Phase, prefix string) []string {
+func phaseNames[T any](phases []workflow.Phase[T], prefix string) []string {
 	var names []string
 	for _, p := range phases {
 		names = append(names, prefix+p.Name)
@@ -60,11 +72,11 @@ func phaseNames(phases []initflow.Phase, prefix string) []string {
 }
 
 // phaseList renders the phase table for --help, as upstream does.
-func phaseList(phases []initflow.Phase) string {
+func phaseList[T any](phases []workflow.Phase[T]) string {
 	var b strings.Builder
 	b.WriteString("```\n")
-	var walk func(ps []initflow.Phase, indent string)
-	walk = func(ps []initflow.Phase, indent string) {
+	var walk func(ps []workflow.Phase[T], indent string)
+	walk = func(ps []workflow.Phase[T], indent string) {
 		for _, p := range ps {
 			name := indent + p.Name
 			if indent != "" {

@@ -38,6 +38,6 @@ stopped part-way continues when run again.`,
 	root.SetIn(in)
 	root.SetOut(out)
 	root.SetErr(errOut)
-	root.AddCommand(newInit(s), newVersion(s), newConfig(s))
+	root.AddCommand(newInit(s), newJoin(s), newToken(s), newCerts(s), newVersion(s), newConfig(s))
 	return root
 }

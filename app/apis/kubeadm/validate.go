@@ -28,7 +28,7 @@ func ValidateInit(ic *InitConfiguration, cc *ClusterConfiguration) field.ErrorLi
 	errs = append(errs, validateNodeRegistration(&ic.NodeRegistration, field.NewPath("nodeRegistration"))...)
 	errs = append(errs, validateAPIEndpoint(&ic.LocalAPIEndpoint, field.NewPath("localAPIEndpoint"))...)
 	for i := range ic.BootstrapTokens {
-		errs = append(errs, validateBootstrapToken(&ic.BootstrapTokens[i], field.NewPath("bootstrapTokens").Index(i))...)
+		errs = append(errs, validateBootstrapTokenAt(&ic.BootstrapTokens[i], field.NewPath("bootstrapTokens").Index(i))...)
 	}
 	if ic.CertificateKey != "" {
 		errs = append(errs, ValidateCertificateKey(ic.CertificateKey, field.NewPath("certificateKey"))...)
@@ -311,7 +311,11 @@ func validateEtcd(e *Etcd, p *field.Path) field.ErrorList {
 
 var groupPattern = regexp.MustCompile(`^system:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]$`)
 
-func validateBootstrapToken(t *BootstrapToken, p *field.Path) field.ErrorList {
+func ValidateBootstrapToken(t *BootstrapToken) field.ErrorList {
+	return validateBootstrapTokenAt(t, field.NewPath("token"))
+}
+
+func validateBootstrapTokenAt(t *BootstrapToken, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if t.TTL != nil && t.TTL.Duration < 0 {
 		errs = append(errs, field.Invalid(p.Child("ttl"), t.TTL.Duration.String(), "must be 0 (never expires) or positive"))

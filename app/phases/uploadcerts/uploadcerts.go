@@ -158,30 +158,50 @@ func RBAC() (*rbacv1.Role, *rbacv1.RoleBinding) {
 // Download decrypts kubeadm-certs with hexKey and writes the files into
 // certsDir. A missing Secret or a wrong key is an error that says what to do.
 func Download(ctx context.Context, client clientset.Interface, certsDir string, localEtcd bool, hexKey string) error {
-	key, err := decodeKey(hexKey)
+	files, err := Fetch(ctx, client, localEtcd, hexKey)
 	if err != nil {
 		return err
 	}
+	return WriteFiles(certsDir, files)
+}
+
+// Fetch reads and decrypts kubeadm-certs with hexKey, keeping the files in
+// memory (join checks the key before it writes anything).
+func Fetch(ctx context.Context, client clientset.Interface, localEtcd bool, hexKey string) (map[string][]byte, error) {
+	key, err := decodeKey(hexKey)
+	if err != nil {
+		return nil, err
+	}
 	secret, err := client.CoreV1().Secrets(constants.KubeSystemNamespace).Get(ctx, constants.KubeadmCertsSecret, metav1.GetOptions{})
 	if err != nil {
-		return fmt.Errorf("get Secret kube-system/%s (it expires two hours after upload; re-upload with 'kubeadm init phase upload-certs --upload-certs'): %w", constants.KubeadmCertsSecret, err)
+		return nil, fmt.Errorf("get Secret kube-system/%s (it expires two hours after upload; upload it again with 'kubeadm init phase upload-certs --upload-certs' on a control plane): %w", constants.KubeadmCertsSecret, err)
 	}
 	plain := map[string][]byte{}
 	for _, f := range Files(localEtcd) {
 		enc, ok := secret.Data[secretKey(f)]
 		if !ok {
-			return fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, secretKey(f))
+			return nil, fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, secretKey(f))
 		}
 		if plain[f], err = decrypt(enc, key); err != nil {
-			return fmt.Errorf("decrypt %s from Secret kube-system/%s: wrong certificate key? (%w)", f, constants.KubeadmCertsSecret, err)
+			return nil, fmt.Errorf("decrypt %s from Secret kube-system/%s: the certificate key is wrong (the one printed by 'kubeadm init --upload-certs' or 'kubeadm init phase upload-certs --upload-certs' is needed): %w", f, constants.KubeadmCertsSecret, err)
 		}
 	}
-	for _, f := range Files(localEtcd) {
+	return plain, nil
+}
+
+// WriteFiles writes fetched files into certsDir: keys 0600, certificates 0644.
+func WriteFiles(certsDir string, files map[string][]byte) error {
+	names := make([]string, 0, len(files))
+	for f := range files {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	for _, f := range names {
 		mode := os.FileMode(0o600)
 		if strings.HasSuffix(f, ".crt") {
 			mode = 0o644
 		}
-		if err := atomicfile.Write(filepath.Join(certsDir, f), plain[f], mode); err != nil {
+		if err := atomicfile.Write(filepath.Join(certsDir, f), files[f], mode); err != nil {
 			return err
 		}
 	}

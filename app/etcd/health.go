@@ -1,0 +1,99 @@
+package etcd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// Healthy returns nil if every voter answers on one of its client URLs,
+// reports no errors and knows a leader. A linearizable member list proves
+// the quorum. Otherwise the error wraps ErrUnhealthy and names the voters
+// and endpoints that failed. Learners are not checked.
+func (c *Client) Healthy(ctx context.Context) error {
+	members, err := c.Members(ctx)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrUnhealthy, err)
+	}
+	probes := c.probeVoters(ctx, members)
+	var problems []string
+	for _, m := range members {
+		if m.IsLearner {
+			continue
+		}
+		if err := probes[m.ID]; err != nil {
+			problems = append(problems, err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("%w: %s", ErrUnhealthy, strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// answeringVoters returns the IDs of the voters that answer a status request.
+func (c *Client) answeringVoters(ctx context.Context, members []Member) map[uint64]bool {
+	up := map[uint64]bool{}
+	for id, err := range c.probeVoters(ctx, members) {
+		if err == nil {
+			up[id] = true
+		}
+	}
+	return up
+}
+
+// probeVoters asks every voter for its status in parallel and returns, per
+// voter ID, nil or an error naming the member and its endpoints.
+func (c *Client) probeVoters(ctx context.Context, members []Member) map[uint64]error {
+	var (
+		mu  sync.Mutex
+		wg  sync.WaitGroup
+		out = map[uint64]error{}
+	)
+	for _, m := range members {
+		if m.IsLearner {
+			continue
+		}
+		wg.Go(func() {
+			err := c.probe(ctx, m)
+			mu.Lock()
+			out[m.ID] = err
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// probe asks the member's client URLs in turn until one answers healthily.
+func (c *Client) probe(ctx context.Context, m Member) error {
+	if len(m.ClientURLs) == 0 {
+		return fmt.Errorf("member %s has no client URL (not started)", m)
+	}
+	var errs []error
+	for _, ep := range m.ClientURLs {
+		err := c.probeEndpoint(ctx, ep)
+		if err == nil {
+			return nil
+		}
+		errs = append(errs, err)
+	}
+	return fmt.Errorf("member %s: %w", m, errors.Join(errs...))
+}
+
+func (c *Client) probeEndpoint(ctx context.Context, ep string) error {
+	rctx, cancel := c.requestCtx(ctx)
+	defer cancel()
+	st, err := c.cli.Status(rctx, ep)
+	switch {
+	case err != nil:
+		return fmt.Errorf("endpoint %s does not answer: %w", ep, err)
+	case len(st.Errors) > 0:
+		return fmt.Errorf("endpoint %s reports: %s", ep, strings.Join(st.Errors, ", "))
+	case st.Leader == 0:
+		return fmt.Errorf("endpoint %s has no leader", ep)
+	}
+	return nil
+}

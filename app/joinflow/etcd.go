@@ -1,0 +1,132 @@
+package joinflow
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/etcdjoin"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
+)
+
+// etcdEndpoints lists the client URLs of the cluster's etcd members, from
+// the annotation kubeadm puts on each etcd static Pod.
+func (d *Data) etcdEndpoints(ctx context.Context) ([]string, error) {
+	c, err := d.adminClient()
+	if err != nil {
+		return nil, err
+	}
+	pods, err := c.CoreV1().Pods(constants.KubeSystemNamespace).List(ctx, metav1.ListOptions{LabelSelector: "component=etcd,tier=control-plane"})
+	if err != nil {
+		return nil, fmt.Errorf("list etcd Pods: %w", err)
+	}
+	var eps []string
+	for _, p := range pods.Items {
+		if u := p.Annotations[constants.AnnotationEtcdClientURL]; u != "" {
+			eps = append(eps, strings.Split(u, ",")...)
+		}
+	}
+	if len(eps) == 0 {
+		return nil, fmt.Errorf("no etcd Pod in kube-system carries the %s annotation", constants.AnnotationEtcdClientURL)
+	}
+	sort.Strings(eps)
+	return eps, nil
+}
+
+// etcdClient connects to the cluster's etcd with the API server's client
+// certificate.
+func (d *Data) etcdClient(ctx context.Context) (*etcd.Client, error) {
+	eps, err := d.etcdEndpoints(ctx)
+	if err != nil {
+		return nil, err
+	}
+	dir := d.certsDirOut()
+	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
+	if err != nil {
+		return nil, err
+	}
+	return etcd.New(eps, tlsCfg, 5*time.Second)
+}
+
+func runCheckEtcd(ctx context.Context, out progress.Phase, d *Data) error {
+	if d.DryRun {
+		out.Infof("would check that etcd is healthy")
+		return nil
+	}
+	ctx, cancel := withTimeout(ctx, d.join().Timeouts.EtcdAPICall.Duration)
+	defer cancel()
+	c, err := d.etcdClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Healthy(ctx); err != nil {
+		return fmt.Errorf("etcd is not healthy, so adding a member could put its quorum at risk: %w", err)
+	}
+	out.Infof("etcd is healthy")
+	return nil
+}
+
+// runEtcdJoin adds this node's etcd member as a learner, writes its static
+// Pod (initial-cluster-state existing), waits until it has started and
+// promotes it once in sync, holding the join lease so that concurrent joins
+// take turns. A failure after the learner was added removes it again.
+func runEtcdJoin(ctx context.Context, out progress.Phase, d *Data) error {
+	j := d.join()
+	node := manifests.EtcdNode{Name: j.NodeRegistration.Name, AdvertiseAddress: d.localEndpoint().AdvertiseAddress, InitialClusterState: manifests.EtcdClusterExisting}
+	if d.DryRun {
+		out.Infof("would add etcd member %s (%s) as a learner and promote it", node.Name, node.PeerURL())
+		return nil
+	}
+	admin, err := d.adminClient()
+	if err != nil {
+		return err
+	}
+	timeout := d.join().Timeouts.EtcdAPICall.Duration
+	lease, err := etcdjoin.Acquire(ctx, admin, node.Name, 60*time.Second, func(other string) {
+		out.Infof("waiting for %s to finish its etcd join", other)
+	})
+	if err != nil {
+		return err
+	}
+	defer func() { _ = lease.Release(context.Background()) }()
+	c, err := d.etcdClient(ctx)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := os.MkdirAll(d.cluster.Etcd.Local.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create etcd data directory: %w", err)
+	}
+	start := func(members []etcd.Member) error {
+		for _, m := range members {
+			if len(m.PeerURLs) > 0 {
+				name := m.Name
+				if name == "" {
+					name = node.Name
+				}
+				node.InitialCluster = append(node.InitialCluster, manifests.EtcdMember{Name: name, PeerURL: m.PeerURLs[0]})
+			}
+		}
+		pod, err := manifests.Etcd(d.cluster, node)
+		if err != nil {
+			return err
+		}
+		return writeManifest(out, d.manifestsDir, constants.Etcd, pod)
+	}
+	startAt := time.Now()
+	if err := etcd.JoinAsLearner(ctx, c, node.Name, node.PeerURL(), start, timeout); err != nil {
+		return err
+	}
+	out.Infof("etcd member %s joined as a learner and was promoted to voter after %s", node.Name, time.Since(startAt).Round(10*time.Millisecond))
+	return nil
+}

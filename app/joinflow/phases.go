@@ -1,0 +1,78 @@
+package joinflow
+
+import (
+	"context"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
+)
+
+// Phase is a phase of join.
+type Phase = workflow.Phase[*Data]
+
+func onlyControlPlane(d *Data) string {
+	if !d.controlPlane() {
+		return "not a control-plane join"
+	}
+	return ""
+}
+
+func onlyLocalEtcd(d *Data) string {
+	if r := onlyControlPlane(d); r != "" {
+		return r
+	}
+	if d.cluster != nil && d.cluster.Etcd.External != nil {
+		return "external etcd"
+	}
+	return ""
+}
+
+// Phases returns join's phases in upstream's names and order.
+func Phases() []Phase {
+	return []Phase{
+		{Name: "preflight", Short: "Run join pre-flight checks", Run: runPreflight},
+		{Name: "control-plane-prepare", Short: "Prepare the machine for serving a control plane", Skip: onlyControlPlane, Children: []Phase{
+			{Name: "download-certs", Short: "Download certificates shared among control-plane nodes from the kubeadm-certs Secret", Run: runDownloadCerts},
+			{Name: "certs", Short: "Generate the certificates for the new control plane components", Run: runCerts},
+			{Name: "kubeconfig", Short: "Generate the kubeconfig for the new control plane components", Run: runKubeconfig},
+			{Name: "control-plane", Short: "Generate the manifests for the new control plane components", Run: runControlPlaneManifests},
+		}},
+		{Name: "check-etcd", Short: "Check that the local etcd cluster is healthy before a control plane joins it", Run: runCheckEtcd, Skip: onlyLocalEtcd},
+		{Name: "kubelet-start", Short: "Write kubelet settings, certificates and (re)start the kubelet", Run: runKubeletStart},
+		{Name: "etcd-join", Short: "Join etcd for control plane nodes", Run: runEtcdJoin, Skip: onlyLocalEtcd},
+		{Name: "kubelet-wait-bootstrap", Short: "Wait for the kubelet to bootstrap itself", Run: runKubeletWaitBootstrap},
+		{Name: "control-plane-join", Short: "Join a machine as a control plane instance", Skip: onlyControlPlane, Children: []Phase{
+			{Name: "mark-control-plane", Short: "Mark a node as a control-plane", Run: runMarkControlPlane},
+		}},
+		{Name: "wait-control-plane", Short: "Wait for the control plane to start", Run: runWaitControlPlane, Skip: onlyControlPlane},
+	}
+}
+
+// Runner returns the phase runner of join.
+func Runner(out progress.Reporter) *workflow.Runner[*Data] {
+	return &workflow.Runner[*Data]{Phases: Phases(), Out: out}
+}
+
+// Run runs join: every phase except the skipped ones.
+func Run(ctx context.Context, o Options) (*Data, error) {
+	d, err := NewData(o)
+	if err != nil {
+		return nil, err
+	}
+	skip := append(append([]string{}, o.SkipPhases...), o.Config.Join.SkipPhases...)
+	return d, Runner(o.Out).Run(ctx, d, skip)
+}
+
+// RunPhase runs one phase; phases after preflight discover the cluster first.
+func RunPhase(ctx context.Context, o Options, path string) (*Data, error) {
+	d, err := NewData(o)
+	if err != nil {
+		return nil, err
+	}
+	if path != "preflight" {
+		if err := d.discover(ctx); err != nil {
+			return d, err
+		}
+	}
+	return d, Runner(o.Out).RunOnly(ctx, d, path)
+}

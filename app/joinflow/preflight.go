@@ -1,0 +1,96 @@
+package joinflow
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+)
+
+func (d *Data) preflightChecks() []preflight.Check {
+	h := d.Host
+	j := d.join()
+	checks := []preflight.Check{
+		preflight.IsPrivilegedUser(h),
+		preflight.SystemVerification(h),
+		preflight.Swap(h),
+		preflight.FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1"),
+		preflight.InPath(h, "iptables", true),
+		preflight.InPath(h, "mount", true),
+		preflight.InPath(h, "nsenter", true),
+		preflight.Port(h, 10250),
+		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletKubeConfig)),
+		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletBootstrapKubeConfig)),
+		{Name: "CRI", Run: func() ([]string, error) {
+			if !cri.Answers(strings.TrimPrefix(j.NodeRegistration.CRISocket, "unix://")) {
+				return nil, fmt.Errorf("the container runtime does not answer on %s", j.NodeRegistration.CRISocket)
+			}
+			return nil, nil
+		}},
+	}
+	if !d.controlPlane() {
+		return append(checks, preflight.FileAvailable(h, j.CACertPath))
+	}
+	checks = append(checks, preflight.NumCPU(h, 2), preflight.Mem(h, 1700))
+	for _, p := range []int{int(d.localEndpoint().BindPort), constants.KubeSchedulerPort, constants.KubeControllerManagerPort, constants.EtcdListenClientPort, constants.EtcdListenPeerPort} {
+		checks = append(checks, preflight.Port(h, p))
+	}
+	for _, c := range []string{constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler, constants.Etcd} {
+		checks = append(checks, preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.ManifestsSubDir, c+".yaml")))
+	}
+	return append(checks, preflight.DirAvailable(h, constants.EtcdDataDir))
+}
+
+// runPreflight checks the node, then discovers the cluster and checks what
+// the cluster can refuse, so that a refused join leaves nothing behind.
+func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
+	j := d.join()
+	ignore := append(append([]string{}, d.IgnorePreflightErrors...), j.NodeRegistration.IgnorePreflightErrors...)
+	r := preflight.Run(d.preflightChecks(), ignore)
+	for _, w := range r.Warnings {
+		out.Warnf("%s", w)
+	}
+	for _, i := range r.Ignored {
+		out.Warnf("ignored: %s", i)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	if err := d.discover(ctx); err != nil {
+		return err
+	}
+	out.Infof("discovered cluster %s (Kubernetes %s) and checked its CA", d.tlsBootstrap.Clusters[constants.DefaultClusterName].Server, d.cluster.KubernetesVersion)
+	apiCtx, cancel := withTimeout(ctx, d.apiTimeout())
+	defer cancel()
+	if err := d.nameTaken(apiCtx); err != nil {
+		return err
+	}
+	if !d.controlPlane() {
+		return nil
+	}
+	if d.cluster.ControlPlaneEndpoint == "" {
+		return fmt.Errorf("the cluster has no controlPlaneEndpoint, so it cannot have more than one control plane: it must be initialised with --control-plane-endpoint (a load balancer or DNS name in front of the API servers)")
+	}
+	if key := j.ControlPlane.CertificateKey; key != "" {
+		files, err := uploadcerts.Fetch(apiCtx, d.bootstrap, d.cluster.Etcd.Local != nil, key)
+		if err != nil {
+			return err
+		}
+		d.sharedCerts = files
+		out.Infof("fetched and decrypted the control-plane certificates from Secret kube-system/%s", constants.KubeadmCertsSecret)
+		return nil
+	}
+	for _, f := range uploadcerts.Files(d.cluster.Etcd.Local != nil) {
+		if !pki.Exists(filepath.Join(d.cluster.CertificatesDir, f)) {
+			return fmt.Errorf("%s is missing: copy the shared certificates from a control plane, or pass --certificate-key to download them", filepath.Join(d.cluster.CertificatesDir, f))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,114 @@
+package joinflow
+
+import (
+	"context"
+	"path/filepath"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs"
+	phkubeconfig "github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
+	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
+)
+
+// certsDirOut is where this run writes certificates.
+func (d *Data) certsDirOut() string {
+	if d.DryRun {
+		return filepath.Join(d.DryRunDir, "pki")
+	}
+	return d.cluster.CertificatesDir
+}
+
+func runDownloadCerts(_ context.Context, out progress.Phase, d *Data) error {
+	if d.sharedCerts == nil {
+		out.Infof("no --certificate-key: using the shared certificates already in %s", d.cluster.CertificatesDir)
+		return nil
+	}
+	if err := uploadcerts.WriteFiles(d.certsDirOut(), d.sharedCerts); err != nil {
+		return err
+	}
+	out.Infof("wrote the shared certificates into %s", d.certsDirOut())
+	return nil
+}
+
+func runCerts(_ context.Context, out progress.Phase, d *Data) error {
+	results, err := certs.Run(certs.Inputs{Cluster: d.cluster, NodeName: d.join().NodeRegistration.Name,
+		AdvertiseAddress: d.localEndpoint().AdvertiseAddress, Dir: d.certsDirOut(), Now: d.Now})
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		if r.Action == certs.Generated {
+			out.Infof("generated %s", r.Name)
+		}
+	}
+	return nil
+}
+
+func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
+	dir := d.certsDirOut()
+	caCert, chain, err := pki.ReadCertChain(dir, constants.CACertAndKeyBaseName)
+	if err != nil {
+		return err
+	}
+	caKey, err := pki.ReadKey(dir, constants.CACertAndKeyBaseName)
+	if err != nil {
+		return err
+	}
+	in := phkubeconfig.Input{Cluster: d.cluster, NodeName: d.join().NodeRegistration.Name, LocalAPIEndpoint: d.localEndpoint(),
+		CACert: caCert, CAIntermediates: chain, CAKey: caKey, OutDir: d.kubeDir, Now: d.Now}
+	results, err := phkubeconfig.RunFiles(in, phkubeconfig.JoinControlPlaneFiles()...)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		out.Infof("%s %s", r.Action, r.Path)
+	}
+	return nil
+}
+
+func runControlPlaneManifests(_ context.Context, out progress.Phase, d *Data) error {
+	builders := []struct {
+		name  string
+		build func() (*corev1.Pod, error)
+	}{
+		{constants.KubeAPIServer, func() (*corev1.Pod, error) { return manifests.APIServer(d.cluster, d.localEndpoint()) }},
+		{constants.KubeControllerManager, func() (*corev1.Pod, error) { return manifests.ControllerManager(d.cluster) }},
+		{constants.KubeScheduler, func() (*corev1.Pod, error) { return manifests.Scheduler(d.cluster) }},
+	}
+	for _, b := range builders {
+		pod, err := b.build()
+		if err != nil {
+			return err
+		}
+		if err := writeManifest(out, d.manifestsDir, b.name, pod); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeManifest writes a static Pod manifest unless an identical one is there.
+func writeManifest(out progress.Phase, dir, name string, pod *corev1.Pod) error {
+	path := filepath.Join(dir, name+".yaml")
+	if same, _, err := manifests.CompareFile(path, pod); err != nil {
+		return err
+	} else if same {
+		out.Infof("%s is already in place", path)
+		return nil
+	}
+	b, err := manifests.Marshal(pod)
+	if err != nil {
+		return err
+	}
+	if err := atomicfile.Write(path, b, 0o600); err != nil {
+		return err
+	}
+	out.Infof("wrote %s", path)
+	return nil
+}
