@@ -21,6 +21,8 @@ const (
 	DefaultRetryInterval = 250 * time.Millisecond
 	// DefaultRequestTimeout bounds one request to etcd.
 	DefaultRequestTimeout = 10 * time.Second
+	// DefaultProbeTimeout bounds one status request to a single member.
+	DefaultProbeTimeout = 2 * time.Second
 )
 
 // Client implements Cluster over the etcd v3 client.
@@ -34,6 +36,10 @@ type Client struct {
 	// RequestTimeout bounds a single request within an operation. Zero
 	// means DefaultRequestTimeout.
 	RequestTimeout time.Duration
+	// ProbeTimeout bounds a status request to one member when checking
+	// health or quorum; a member that does not answer within it counts as
+	// down. Zero means DefaultProbeTimeout.
+	ProbeTimeout time.Duration
 
 	// onRetry, if set, observes every error an operation retries after.
 	onRetry func(op string, err error)
@@ -129,6 +135,14 @@ func (c *Client) requestCtx(ctx context.Context) (context.Context, context.Cance
 	d := c.RequestTimeout
 	if d <= 0 {
 		d = DefaultRequestTimeout
+	}
+	return context.WithTimeout(ctx, d)
+}
+
+func (c *Client) probeCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	d := c.ProbeTimeout
+	if d <= 0 {
+		d = DefaultProbeTimeout
 	}
 	return context.WithTimeout(ctx, d)
 }

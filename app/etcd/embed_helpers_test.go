@@ -134,6 +134,7 @@ func newTestClient(t *testing.T, nodes ...*node) *Client {
 	}
 	c.RetryInterval = 100 * time.Millisecond
 	c.RequestTimeout = 3 * time.Second
+	c.ProbeTimeout = time.Second
 	t.Cleanup(func() { _ = c.Close() })
 	return c
 }

@@ -9,11 +9,13 @@ import (
 )
 
 // Healthy returns nil if every voter answers on one of its client URLs,
-// reports no errors and knows a leader. A linearizable member list proves
-// the quorum. Otherwise the error wraps ErrUnhealthy and names the voters
-// and endpoints that failed. Learners are not checked.
+// reports no errors and knows a leader, and a linearizable member list
+// proves the quorum. Otherwise the error wraps ErrUnhealthy and names the
+// voters and endpoints that failed. Learners are not checked.
 func (c *Client) Healthy(ctx context.Context) error {
-	members, err := c.Members(ctx)
+	// A serializable list answers without quorum, so the voters that are
+	// down can be named.
+	members, err := c.members(ctx, true)
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrUnhealthy, err)
 	}
@@ -29,6 +31,9 @@ func (c *Client) Healthy(ctx context.Context) error {
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%w: %s", ErrUnhealthy, strings.Join(problems, "; "))
+	}
+	if _, err := c.Members(ctx); err != nil {
+		return fmt.Errorf("%w: no quorum: %w", ErrUnhealthy, err)
 	}
 	return nil
 }
@@ -84,7 +89,7 @@ func (c *Client) probe(ctx context.Context, m Member) error {
 }
 
 func (c *Client) probeEndpoint(ctx context.Context, ep string) error {
-	rctx, cancel := c.requestCtx(ctx)
+	rctx, cancel := c.probeCtx(ctx)
 	defer cancel()
 	st, err := c.cli.Status(rctx, ep)
 	switch {

@@ -19,8 +19,6 @@ func TestIntegrationGrowAndShrink(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
 	defer cancel()
-	t0 := time.Now()
-	mark := func(s string) { t.Logf("%v %s", time.Since(t0).Round(10*time.Millisecond), s) }
 	n1 := startFirst(t, "n1")
 	c := newTestClient(t, n1)
 
@@ -34,11 +32,9 @@ func TestIntegrationGrowAndShrink(t *testing.T) {
 			t.Fatal(err)
 		}
 		mustVoter(t, c, n)
-		mark(n.name)
 	}
 
-	mark("// (c)")
-// (c) A present peer URL is reused, voter or not.
+	// (c) A present peer URL is reused, voter or not.
 	v2 := mustVoter(t, c, n2)
 	m, all, err := c.AddLearner(ctx, "other-name", n2.peerURL)
 	if err != nil || m.ID != v2.ID || m.IsLearner || len(all) != 3 {
@@ -47,14 +43,12 @@ func TestIntegrationGrowAndShrink(t *testing.T) {
 	if err := waitHealthy(ctx, c); err != nil {
 		t.Fatalf("Healthy: %v", err)
 	}
-mark("var snap")
 	var snap bytes.Buffer
 	if err := c.Snapshot(ctx, &snap); err != nil || snap.Len() == 0 {
 		t.Fatalf("Snapshot: %d bytes, %v", snap.Len(), err)
 	}
 
-	mark("// (e)")
-// (e) A learner that never starts is never promoted and is removed,
+	// (e) A learner that never starts is never promoted and is removed,
 	// while the voters stay healthy throughout.
 	n4 := newNode(t, "n4")
 	var stop atomic.Bool
@@ -66,7 +60,12 @@ mark("var snap")
 				watchErr = err
 				return
 			}
-			if m, ok := memberOf(t, c, n4.peerURL); ok && !m.IsLearner {
+			ms, err := c.Members(ctx)
+			if err != nil {
+				watchErr = err
+				return
+			}
+			if m, ok := findByPeerURL(ms, n4.peerURL); ok && !m.IsLearner {
 				watchErr = errors.New("never-started learner was promoted")
 				return
 			}
@@ -86,37 +85,31 @@ mark("var snap")
 		t.Fatalf("never-started learner %v not removed", m)
 	}
 
-	mark("// (f)")
-// (f) Quorum protection. A learner is removable while a voter is down;
+	// (f) Quorum protection. A learner is removable while a voter is down;
 	// voters only if the remaining answering voters keep a majority.
 	learner := addLearnerRetry(ctx, t, c, newNode(t, "n5"))
 	v1, v3 := mustVoter(t, c, n1), mustVoter(t, c, n3)
-	mark("n3.stop()")
-n3.stop()
+	n3.stop()
 	if err := c.Remove(ctx, v2.ID, false); !errors.Is(err, ErrQuorumAtRisk) {
 		t.Fatalf("removing an up voter of 3 with one down = %v, want ErrQuorumAtRisk", err)
 	}
 	if err := c.Remove(ctx, learner.ID, false); err != nil {
 		t.Fatalf("removing the learner: %v", err)
 	}
-mark("if err := c.Remove(ctx, v3.ID")
 	if err := c.Remove(ctx, v3.ID, false); err != nil {
 		t.Fatalf("removing the down voter: %v", err)
 	}
 	if err := waitHealthy(ctx, c); err != nil {
 		t.Fatalf("Healthy with two voters: %v", err)
 	}
-	mark("n2.stop()")
-n2.stop()
+	n2.stop()
 	err = c.Healthy(ctx)
-	if !errors.Is(err, ErrUnhealthy) {
-		t.Fatalf("Healthy with a voter down = %v, want ErrUnhealthy", err)
+	if !errors.Is(err, ErrUnhealthy) || !strings.Contains(err.Error(), n2.clientURL) {
+		t.Fatalf("Healthy with a voter down = %v, want ErrUnhealthy naming %s", err, n2.clientURL)
 	}
-mark("if err := c.Remove(ctx, v1.ID, false)")
 	if err := c.Remove(ctx, v1.ID, false); !errors.Is(err, ErrQuorumAtRisk) || !strings.Contains(err.Error(), "n2") {
 		t.Fatalf("removing the up voter of 2 = %v, want ErrQuorumAtRisk naming n2", err)
 	}
-mark("fctx, fcancel")
 	fctx, fcancel := context.WithTimeout(ctx, 2*time.Second)
 	defer fcancel()
 	if err := c.Remove(fctx, v1.ID, true); errors.Is(err, ErrQuorumAtRisk) {
@@ -157,6 +150,59 @@ func TestIntegrationPromoteRetriesUntilInSync(t *testing.T) {
 	mustVoter(t, c, n2)
 	if err := c.Promote(ctx, m.ID); err != nil {
 		t.Fatalf("promoting a voter again: %v", err)
+	}
+	if err := waitHealthy(ctx, c); err != nil {
+		t.Fatalf("Healthy: %v", err)
+	}
+}
+
+// TestIntegrationConcurrentJoinsAreSerialized checks that a second learner
+// is refused while one is present, and that two joins at once from separate
+// clients complete one after the other.
+func TestIntegrationConcurrentJoinsAreSerialized(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(t.Context(), 40*time.Second)
+	defer cancel()
+	n1 := startFirst(t, "n1")
+	c := newTestClient(t, n1)
+	n2, n3 := newNode(t, "n2"), newNode(t, "n3")
+	if _, _, err := c.AddLearner(ctx, n2.name, n2.peerURL); err != nil {
+		t.Fatalf("AddLearner n2: %v", err)
+	}
+	if _, _, err := c.AddLearner(ctx, n3.name, n3.peerURL); !errors.Is(err, ErrLearnerPresent) {
+		t.Fatalf("AddLearner n3 while n2 is a learner = %v, want ErrLearnerPresent", err)
+	}
+
+	var (
+		wg    sync.WaitGroup
+		errs  [2]error
+		lists [2][]Member
+	)
+	clients := [2]*Client{newTestClient(t, n1), newTestClient(t, n1)}
+	join := func(i int, n *node, delay time.Duration) {
+		jc := clients[i]
+		start := starterFor(n, delay)
+		errs[i] = JoinAsLearner(ctx, jc, n.name, n.peerURL, func(ms []Member) error {
+			lists[i] = ms
+			return start(ms)
+		}, 20*time.Second)
+	}
+	wg.Go(func() { join(1, n3, 0) })
+	wg.Go(func() { join(0, n2, 500*time.Millisecond) })
+	wg.Wait()
+	for i, n := range []*node{n2, n3} {
+		if errs[i] != nil {
+			t.Fatalf("joining %s: %v", n.name, errs[i])
+		}
+		if err := <-n.started; err != nil {
+			t.Fatal(err)
+		}
+		mustVoter(t, c, n)
+	}
+	// n3 was added only after n2 had been promoted.
+	prev, ok := findByPeerURL(lists[1], n2.peerURL)
+	if !ok || prev.IsLearner || len(lists[1]) != 3 {
+		t.Fatalf("n3 started with members %+v; want n2 already a voter", lists[1])
 	}
 	if err := waitHealthy(ctx, c); err != nil {
 		t.Fatalf("Healthy: %v", err)

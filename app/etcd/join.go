@@ -30,6 +30,9 @@ const cleanupTimeout = 30 * time.Second
 // quorum of the voters is never affected until the promotion, which etcd
 // only admits for a learner in sync with the leader.
 func JoinAsLearner(ctx context.Context, c Cluster, name, peerURL string, startMember func(initialCluster []Member) error, waitTimeout time.Duration) error {
+	if startMember == nil {
+		return fmt.Errorf("joining etcd member %s (%s): no startMember function", name, peerURL)
+	}
 	self, members, err := addLearner(ctx, c, name, peerURL)
 	if err != nil {
 		// The add may have succeeded with its answer lost.

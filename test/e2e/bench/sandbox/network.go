@@ -58,9 +58,12 @@ func (n *Node) plugNetwork(ctx context.Context) error {
 		fmt.Sprintf("ip addr add %s/24 dev eth0", n.Address),
 		"ip link set eth0 up",
 		"ip route add default via " + HostAddress,
-		// Nothing routes the Service range: a packet kube-proxy has not
-		// (yet) translated fails at once instead of timing out.
-		"ip route add unreachable " + ServiceNetwork,
+		// Nothing serves the Service range: a packet kube-proxy has not
+		// (yet) translated is refused at once instead of timing out. (A
+		// route would not do: the node's own connections are routed
+		// before kube-proxy's OUTPUT rules translate them.)
+		"iptables -w -A FORWARD -d " + ServiceNetwork + " -j REJECT --reject-with icmp-net-unreachable",
+		"iptables -w -A OUTPUT -d " + ServiceNetwork + " -j REJECT --reject-with icmp-net-unreachable",
 		"sysctl -qw net.ipv4.ip_forward=1",
 		"if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1; fi",
 	}
