@@ -8,7 +8,7 @@ BIN := bin
 E2E_TIMEOUT ?= 80m
 E2E_RUN ?= .
 
-.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down bench-init
+.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down bench-init bench-join
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -45,16 +45,23 @@ e2e-clean: root-check build
 	$(BIN)/bench clean
 
 # A sandbox cluster built by this project's kubeadm, for people: `make up`
+# (1 control plane + 1 worker; `make up HA=1` for 3 + 2 behind haproxy)
 # prints `kubectl get nodes,pods -A`; `make down` removes it.
+UP_SHAPE = $(if $(HA),--control-planes 3 --workers 2,--control-planes 1 --workers 1)
 up: root-check build
 	$(BIN)/bench artifacts
-	$(BIN)/bench up --kubeadm $(BIN)/kubeadm
+	$(BIN)/bench up --kubeadm $(BIN)/kubeadm $(UP_SHAPE)
 
 down: root-check build
 	$(BIN)/bench delete
 
 # Side-by-side init benchmark: this kubeadm and upstream kubeadm v1.37.1,
 # alternately, on fresh sandbox nodes (BENCH_RUNS each, default 5).
+bench-join: root-check build
+	$(BIN)/bench artifacts
+	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchJoin ./test/e2e/ || rc=$$?; \
+	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc
+
 bench-init: root-check build
 	$(BIN)/bench artifacts
 	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchInit ./test/e2e/ || rc=$$?; \
