@@ -3,10 +3,12 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
@@ -24,7 +26,7 @@ func newConfig(s streams) *cobra.Command {
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	print := &cobra.Command{Use: "print", Short: "Print configuration", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
-	print.AddCommand(newPrintInitDefaults(s))
+	print.AddCommand(newPrintInitDefaults(s), newPrintJoinDefaults(s))
 	imagesCmd := &cobra.Command{Use: "images", Short: "Interact with container images used by kubeadm", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
 	imagesCmd.AddCommand(newImagesList(s))
 	cmd.AddCommand(print, imagesCmd, newConfigValidate(s))
@@ -86,6 +88,29 @@ func newPrintInitDefaults(s streams) *cobra.Command {
 	return cmd
 }
 
+func newPrintJoinDefaults(s streams) *cobra.Command {
+	return &cobra.Command{
+		Use:   "join-defaults",
+		Short: "Print default join configuration, that can be used for 'kubeadm join'",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			j := &kubeadm.JoinConfiguration{
+				NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "node", CRISocket: "unix:///var/run/containerd/containerd.sock"},
+				Discovery: kubeadm.Discovery{BootstrapToken: &kubeadm.BootstrapTokenDiscovery{
+					APIServerEndpoint: "kube-apiserver:6443", Token: "abcdef.0123456789abcdef", UnsafeSkipCAVerification: true,
+				}},
+			}
+			kubeadm.SetJoinDefaults(j)
+			b, err := kubeadm.Encode(j)
+			if err != nil {
+				return err
+			}
+			_, err = s.out.Write(b)
+			return err
+		},
+	}
+}
+
 func newConfigValidate(s streams) *cobra.Command {
 	var path string
 	cmd := &cobra.Command{
@@ -96,16 +121,38 @@ func newConfigValidate(s streams) *cobra.Command {
 			if path == "" {
 				return fmt.Errorf("--config is required: the file to validate")
 			}
-			cfg, err := config.LoadInitFile(path)
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return fmt.Errorf("read config file: %w", err)
+			}
+			docs, err := kubeadm.Decode(path, data)
 			if err != nil {
 				return err
 			}
-			for _, w := range cfg.Warnings {
+			for _, w := range docs.Warnings {
 				fmt.Fprintln(s.errOut, "WARNING:", w)
 			}
-			kubeadm.SetClusterDefaults(cfg.Cluster)
-			kubeadm.SetInitDefaults(cfg.Init)
-			if errs := kubeadm.ValidateInit(cfg.Init, cfg.Cluster); len(errs) > 0 {
+			var errs field.ErrorList
+			if docs.Init != nil || docs.Cluster != nil {
+				cfg := &config.Init{Init: docs.Init, Cluster: docs.Cluster}
+				if cfg.Init == nil {
+					cfg.Init = &kubeadm.InitConfiguration{}
+				}
+				if cfg.Cluster == nil {
+					cfg.Cluster = &kubeadm.ClusterConfiguration{}
+				}
+				kubeadm.SetClusterDefaults(cfg.Cluster)
+				kubeadm.SetInitDefaults(cfg.Init)
+				errs = append(errs, kubeadm.ValidateInit(cfg.Init, cfg.Cluster)...)
+			}
+			if docs.Join != nil {
+				kubeadm.SetJoinDefaults(docs.Join)
+				errs = append(errs, kubeadm.ValidateJoin(docs.Join)...)
+			}
+			if docs.Init == nil && docs.Cluster == nil && docs.Join == nil && docs.Reset == nil && docs.Upgrade == nil {
+				return fmt.Errorf("%s: no kubeadm configuration document", path)
+			}
+			if len(errs) > 0 {
 				var msgs []string
 				for _, e := range errs {
 					msgs = append(msgs, e.Error())

@@ -100,6 +100,46 @@ func TestPrintInitDefaultsValidates(t *testing.T) {
 	}
 }
 
+func TestPrintJoinDefaultsValidates(t *testing.T) {
+	code, out, _ := runArgs("config", "print", "join-defaults")
+	if code != 0 || !strings.Contains(out, "kind: JoinConfiguration") || !strings.Contains(out, "apiServerEndpoint: kube-apiserver:6443") {
+		t.Fatalf("print join-defaults: %d\n%s", code, out)
+	}
+	path := filepath.Join(t.TempDir(), "join.yaml")
+	if err := os.WriteFile(path, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, vout, verr := runArgs("config", "validate", "--config", path); code != 0 || strings.TrimSpace(vout) != "ok" {
+		t.Errorf("the printed join defaults do not validate: %d %q %q", code, vout, verr)
+	}
+}
+
+func TestJoinBadInput(t *testing.T) {
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"join", "10.0.0.1:6443", "--token", "abcdef.0123456789abcdef"}, "--discovery-token-ca-cert-hash"},
+		{[]string{"join", "10.0.0.1:6443", "--token", "bad", "--discovery-token-unsafe-skip-ca-verification"}, "discovery.bootstrapToken.token"},
+		{[]string{"join", "10.0.0.1:6443", "--token", "abcdef.0123456789abcdef", "--discovery-token-ca-cert-hash", "md5:1"}, "caCertHashes[0]"},
+		{[]string{"join", "--token", "abcdef.0123456789abcdef", "--discovery-token-unsafe-skip-ca-verification"}, "apiServerEndpoint"},
+		{[]string{"join", "10.0.0.1:6443", "--certificate-key", "ab", "--token", "abcdef.0123456789abcdef"}, "--control-plane"},
+		{[]string{"join", "a", "b"}, "accepts at most 1 arg"},
+		{[]string{"token", "create", "--ttl", "-1h"}, "--ttl"},
+		{[]string{"token", "create", "nope"}, "[a-z0-9]{6}.[a-z0-9]{16}"},
+		{[]string{"token", "list", "-o", "xml"}, "--output"},
+	}
+	for _, c := range cases {
+		if c.args[0] == "join" {
+			c.args = append(c.args, "--cri-socket", "unix:///run/test.sock")
+		}
+		code, _, errOut := runArgs(c.args...)
+		if code == 0 || !strings.Contains(errOut, c.want) || strings.Count(strings.TrimSpace(errOut), "\n") > 0 {
+			t.Errorf("%v: exit %d, stderr %q (want one line naming %q)", c.args, code, errOut, c.want)
+		}
+	}
+}
+
 func TestInitPhaseSubcommands(t *testing.T) {
 	code, out, _ := runArgs("init", "phase", "--help")
 	if code != 0 {
