@@ -18,6 +18,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
@@ -51,6 +52,7 @@ type Data struct {
 	cfg *config.Init
 	// Paths where this run writes; in dry-run they are under DryRunDir.
 	kubeDir, certsDir, manifestsDir, kubeletDir string
+	patches                                     *patches.Set
 	DryRunDir                                   string
 	client                                      clientset.Interface
 	kubeletCfg                                  *kubeletv1beta1.KubeletConfiguration
@@ -102,6 +104,15 @@ func NewData(o Options) (*Data, error) {
 		d.kubeDir, d.certsDir, d.kubeletDir = dir, filepath.Join(dir, "pki"), dir
 	}
 	d.manifestsDir = filepath.Join(d.kubeDir, constants.ManifestsSubDir)
+	dir := ""
+	if p := o.Config.Init.Patches; p != nil {
+		dir = p.Directory
+	}
+	set, err := patches.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	d.patches = set
 	return d, nil
 }
 

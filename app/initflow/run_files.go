@@ -4,16 +4,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs"
 	phkubeconfig "github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/staticpod"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
@@ -87,26 +86,10 @@ func kubeconfigPhase() Phase {
 	return p
 }
 
-// writeManifest writes a static Pod manifest unless an identical one is there.
-func writeManifest(out progress.Phase, dir, name string, pod *corev1.Pod) error {
-	path := filepath.Join(dir, name+".yaml")
-	same, _, err := manifests.CompareFile(path, pod)
-	if err != nil {
-		return err
-	}
-	if same {
-		out.Infof("%s is already in place", path)
-		return nil
-	}
-	b, err := manifests.Marshal(pod)
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.Write(path, b, 0o600); err != nil {
-		return err
-	}
-	out.Infof("wrote %s", path)
-	return nil
+// writeManifest writes a static Pod manifest, with the user's patches,
+// unless an identical one is there.
+func (d *Data) writeManifest(out progress.Phase, name string, pod *corev1.Pod) error {
+	return staticpod.WriteReported(out, d.manifestsDir, name, pod, d.patches)
 }
 
 func runEtcdLocal(_ context.Context, out progress.Phase, d *Data) error {
@@ -120,7 +103,7 @@ func runEtcdLocal(_ context.Context, out progress.Phase, d *Data) error {
 			return fmt.Errorf("create etcd data directory: %w", err)
 		}
 	}
-	return writeManifest(out, d.manifestsDir, constants.Etcd, pod)
+	return d.writeManifest(out, constants.Etcd, pod)
 }
 
 func runControlPlane(component string) func(context.Context, progress.Phase, *Data) error {
@@ -142,6 +125,6 @@ func runControlPlane(component string) func(context.Context, progress.Phase, *Da
 		if err != nil {
 			return err
 		}
-		return writeManifest(out, d.manifestsDir, name, pod)
+		return d.writeManifest(out, name, pod)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -55,6 +56,7 @@ type Data struct {
 	admin        clientset.Interface
 
 	kubeDir, certsDir, manifestsDir, kubeletDir, DryRunDir string
+	patches                                                *patches.Set
 }
 
 // NewData prepares a run.
@@ -83,6 +85,15 @@ func NewData(o Options) (*Data, error) {
 		d.DryRunDir, d.kubeDir, d.kubeletDir = dir, dir, dir
 	}
 	d.manifestsDir = filepath.Join(d.kubeDir, constants.ManifestsSubDir)
+	dir := ""
+	if p := o.Config.Join.Patches; p != nil {
+		dir = p.Directory
+	}
+	set, err := patches.Load(dir)
+	if err != nil {
+		return nil, err
+	}
+	d.patches = set
 	return d, nil
 }
 

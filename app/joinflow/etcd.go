@@ -121,7 +121,7 @@ func runEtcdJoin(ctx context.Context, out progress.Phase, d *Data) error {
 		if err != nil {
 			return err
 		}
-		return writeManifest(out, d.manifestsDir, constants.Etcd, pod)
+		return d.writeManifest(out, constants.Etcd, pod)
 	}
 	startAt := time.Now()
 	if err := etcd.JoinAsLearner(ctx, c, node.Name, node.PeerURL(), start, timeout); err != nil {

@@ -59,6 +59,13 @@ func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
 	for _, w := range warnings {
 		out.Warnf("%s", w)
 	}
+	applied, err := files.Patch(d.patches)
+	if err != nil {
+		return err
+	}
+	for _, p := range applied {
+		out.Infof("applied patch %s to the KubeletConfiguration", p)
+	}
 	if err := files.Write(d.kubeletDir); err != nil {
 		return err
 	}

@@ -6,13 +6,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs"
 	phkubeconfig "github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/staticpod"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
@@ -86,29 +86,15 @@ func runControlPlaneManifests(_ context.Context, out progress.Phase, d *Data) er
 		if err != nil {
 			return err
 		}
-		if err := writeManifest(out, d.manifestsDir, b.name, pod); err != nil {
+		if err := d.writeManifest(out, b.name, pod); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// writeManifest writes a static Pod manifest unless an identical one is there.
-func writeManifest(out progress.Phase, dir, name string, pod *corev1.Pod) error {
-	path := filepath.Join(dir, name+".yaml")
-	if same, _, err := manifests.CompareFile(path, pod); err != nil {
-		return err
-	} else if same {
-		out.Infof("%s is already in place", path)
-		return nil
-	}
-	b, err := manifests.Marshal(pod)
-	if err != nil {
-		return err
-	}
-	if err := atomicfile.Write(path, b, 0o600); err != nil {
-		return err
-	}
-	out.Infof("wrote %s", path)
-	return nil
+// writeManifest writes a static Pod manifest, with the user's patches,
+// unless an identical one is there.
+func (d *Data) writeManifest(out progress.Phase, name string, pod *corev1.Pod) error {
+	return staticpod.WriteReported(out, d.manifestsDir, name, pod, d.patches)
 }

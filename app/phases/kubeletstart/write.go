@@ -11,6 +11,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 )
 
 // Files are the kubelet files kubeadm writes on a node.
@@ -97,4 +98,18 @@ func SystemdResolvedActive() (bool, error) {
 	}
 	err := exec.Command("systemctl", "is-active", "--quiet", "systemd-resolved").Run()
 	return err == nil, nil
+}
+
+// Patch applies the user's kubeletconfiguration patches to config.yaml,
+// then the instance configuration again, which always wins (as upstream:
+// patches first, instance-config.yaml last). It returns the files applied.
+func (f *Files) Patch(set *patches.Set) ([]string, error) {
+	out, applied, err := set.Apply("kubeletconfiguration", f.Config, &kubeletv1beta1.KubeletConfiguration{})
+	if err != nil || len(applied) == 0 {
+		return nil, err
+	}
+	if f.Config, err = PatchWithInstanceConfig(out, f.Instance); err != nil {
+		return nil, err
+	}
+	return applied, nil
 }
