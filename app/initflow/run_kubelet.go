@@ -3,7 +3,6 @@ package initflow
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -35,44 +34,10 @@ func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
 	if err := d.clusterKubeletConfig(out); err != nil {
 		return err
 	}
-	hostname, err := os.Hostname()
-	if err != nil {
-		return fmt.Errorf("read hostname: %w", err)
-	}
-	files, warnings, err := kubeletstart.BuildFiles(d.kubeletCfg, &d.cfg.Init.NodeRegistration, hostname, false, kubeletstart.SystemdResolvedActive)
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		out.Warnf("%s", w)
-	}
-	applied, err := files.Patch(d.patches)
-	if err != nil {
-		return err
-	}
-	for _, p := range applied {
-		out.Infof("applied patch %s to the KubeletConfiguration", p)
-	}
-	if files.Unchanged(d.kubeletDir) {
-		out.Infof("the kubelet settings in %s are already in place", d.kubeletDir)
-	} else if err := files.Write(d.kubeletDir); err != nil {
-		return err
-	} else {
-		out.Infof("wrote %s, %s and %s in %s", constants.KubeletConfigFile, constants.KubeletInstanceFile, constants.KubeletFlagsEnvFile, d.kubeletDir)
-	}
-	if d.DryRun {
-		out.Infof("would restart the kubelet")
-		return nil
-	}
-	if !d.InitSystem.Present() {
-		out.Infof("no systemd on this host: the kubelet must be (re)started with the flags of %s; a supervisor watching these files does it", filepath.Join(d.kubeletDir, constants.KubeletFlagsEnvFile))
-		return nil
-	}
-	if err := d.InitSystem.RestartKubelet(); err != nil {
-		return err
-	}
-	out.Infof("restarted the kubelet")
-	return nil
+	return kubeletstart.Start(out, kubeletstart.StartOptions{
+		ClusterConfig: d.kubeletCfg, NodeRegistration: &d.cfg.Init.NodeRegistration, Patches: d.patches,
+		Dir: d.kubeletDir, InitSystem: d.InitSystem, DryRun: d.DryRun,
+	})
 }
 
 func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error {

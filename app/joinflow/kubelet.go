@@ -48,37 +48,11 @@ func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
 			return err
 		}
 	}
-	hostname, err := os.Hostname()
-	if err != nil {
-		return fmt.Errorf("read hostname: %w", err)
-	}
-	files, warnings, err := kubeletstart.BuildFiles(d.kubeletCfg, &j.NodeRegistration, hostname, !d.controlPlane(), kubeletstart.SystemdResolvedActive)
-	if err != nil {
-		return err
-	}
-	for _, w := range warnings {
-		out.Warnf("%s", w)
-	}
-	applied, err := files.Patch(d.patches)
-	if err != nil {
-		return err
-	}
-	for _, p := range applied {
-		out.Infof("applied patch %s to the KubeletConfiguration", p)
-	}
-	if err := files.Write(d.kubeletDir); err != nil {
-		return err
-	}
-	out.Infof("wrote %s and the kubelet settings in %s", constants.KubeletBootstrapKubeConfig, d.kubeletDir)
-	if d.DryRun {
-		out.Infof("would restart the kubelet")
-		return nil
-	}
-	if !d.InitSystem.Present() {
-		out.Infof("no systemd on this host: the kubelet must be (re)started with the flags of %s; a supervisor watching these files does it", filepath.Join(d.kubeletDir, constants.KubeletFlagsEnvFile))
-		return nil
-	}
-	return d.InitSystem.RestartKubelet()
+	out.Infof("wrote %s", filepath.Join(d.kubeDir, constants.KubeletBootstrapKubeConfig))
+	return kubeletstart.Start(out, kubeletstart.StartOptions{
+		ClusterConfig: d.kubeletCfg, NodeRegistration: &j.NodeRegistration, RegisterTaints: !d.controlPlane(),
+		Patches: d.patches, Dir: d.kubeletDir, InitSystem: d.InitSystem, DryRun: d.DryRun,
+	})
 }
 
 // runKubeletWaitBootstrap waits until the kubelet is healthy and has
