@@ -51,11 +51,11 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 		out.Infof("%s is healthy after %s", c.Name, after.Round(10*time.Millisecond))
 	}
 	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
-		t.KubeletHealthCheck.Duration, 200*time.Millisecond, report); err != nil {
+		t.KubeletHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
 		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
 	}
 	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
-		t.ControlPlaneComponentHealthCheck.Duration, 200*time.Millisecond, report); err != nil {
+		t.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
 		return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
 	}
 	return d.ensureAdminBinding(ctx, out)

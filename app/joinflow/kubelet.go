@@ -65,13 +65,13 @@ func runKubeletWaitBootstrap(ctx context.Context, out progress.Phase, d *Data) e
 	}
 	t := d.join().Timeouts
 	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
-		t.KubeletHealthCheck.Duration, 200*time.Millisecond, nil); err != nil {
+		t.KubeletHealthCheck.Duration, waitcontrolplane.PollInterval, nil); err != nil {
 		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
 	}
 	kubeconfig := filepath.Join(d.kubeDir, constants.KubeletKubeConfig)
 	start := time.Now()
 	var last error
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, t.TLSBootstrap.Duration, true, func(ctx context.Context) (bool, error) {
+	err := wait.PollUntilContextTimeout(ctx, waitcontrolplane.PollInterval, t.TLSBootstrap.Duration, true, func(ctx context.Context) (bool, error) {
 		c, err := apiclient.FromKubeconfig(kubeconfig)
 		if err == nil {
 			_, err = c.CoreV1().Nodes().Get(ctx, d.join().NodeRegistration.Name, metav1.GetOptions{})

@@ -13,6 +13,11 @@ import (
 	"time"
 )
 
+// PollInterval is how often local health endpoints are polled: they are
+// on this node or its network, and every poll saved is time the command
+// does not wait.
+const PollInterval = 50 * time.Millisecond
+
 // Check is one health endpoint to wait for.
 type Check struct {
 	Name string
