@@ -20,20 +20,18 @@ func newDryRunClient(out progress.Reporter, nodeName string) *fake.Clientset {
 	c.PrependReactor("*", "*", func(action clienttesting.Action) (bool, runtime.Object, error) {
 		switch a := action.(type) {
 		case clienttesting.CreateAction:
-			out.Info("dryrun", fmt.Sprintf("would create %s %s", kindOf(a.GetResource().Resource), name(a.GetObject(), a.GetNamespace())))
+			out.Info("dryrun", fmt.Sprintf("would create %s %s", a.GetResource().Resource, name(a.GetObject(), a.GetNamespace())))
 		case clienttesting.UpdateAction:
-			out.Info("dryrun", fmt.Sprintf("would update %s %s", kindOf(a.GetResource().Resource), name(a.GetObject(), a.GetNamespace())))
+			out.Info("dryrun", fmt.Sprintf("would update %s %s", a.GetResource().Resource, name(a.GetObject(), a.GetNamespace())))
 		case clienttesting.DeleteAction:
-			out.Info("dryrun", fmt.Sprintf("would delete %s %s", kindOf(a.GetResource().Resource), qualify(a.GetNamespace(), a.GetName())))
+			out.Info("dryrun", fmt.Sprintf("would delete %s %s", a.GetResource().Resource, qualify(a.GetNamespace(), a.GetName())))
 		case clienttesting.PatchAction:
-			out.Info("dryrun", fmt.Sprintf("would patch %s %s", kindOf(a.GetResource().Resource), qualify(a.GetNamespace(), a.GetName())))
+			out.Info("dryrun", fmt.Sprintf("would patch %s %s", a.GetResource().Resource, qualify(a.GetNamespace(), a.GetName())))
 		}
 		return false, nil, nil // let the tracker keep the object in memory
 	})
 	return c
 }
-
-func kindOf(resource string) string { return resource }
 
 func name(o runtime.Object, ns string) string {
 	if m, ok := o.(metav1.Object); ok {
