@@ -18,9 +18,8 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -37,13 +36,8 @@ type Options struct {
 	SkipTokenPrint          bool
 	SkipCertificateKeyPrint bool
 	Out                     progress.Reporter
-	// Host, InitSystem and Now are injected for tests; zero values mean the real machine.
-	Host       preflight.Host
-	InitSystem kubeletstart.InitSystem
-	Now        func() time.Time
-	// KubernetesDir is /etc/kubernetes unless a test says otherwise.
-	KubernetesDir string
-	KubeletDir    string
+	// Machine is injected for tests; zero fields mean this machine.
+	nodeenv.Machine
 }
 
 // Data is what init's phases share.
@@ -78,41 +72,16 @@ type JoinResult struct {
 // NewData prepares a run: fills injected defaults and, in dry-run, makes
 // the temporary directory every file goes to.
 func NewData(o Options) (*Data, error) {
-	if o.Host == nil {
-		o.Host = preflight.LocalHost{}
-	}
-	if o.InitSystem == nil {
-		o.InitSystem = kubeletstart.Systemd{}
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.KubernetesDir == "" {
-		o.KubernetesDir = constants.KubernetesDir
-	}
-	if o.KubeletDir == "" {
-		o.KubeletDir = constants.KubeletDir
-	}
-	d := &Data{Options: o, cfg: o.Config}
-	d.kubeDir, d.certsDir, d.kubeletDir = o.KubernetesDir, o.Config.Cluster.CertificatesDir, o.KubeletDir
-	if o.DryRun {
-		dir, err := os.MkdirTemp("", "kubeadm-init-dryrun")
-		if err != nil {
-			return nil, fmt.Errorf("create dry-run directory: %w", err)
-		}
-		d.DryRunDir = dir
-		d.kubeDir, d.certsDir, d.kubeletDir = dir, filepath.Join(dir, "pki"), dir
-	}
-	d.manifestsDir = filepath.Join(d.kubeDir, constants.ManifestsSubDir)
-	dir := ""
-	if p := o.Config.Init.Patches; p != nil {
-		dir = p.Directory
-	}
-	set, err := patches.Load(dir)
+	o.Machine.Default()
+	run, err := o.Machine.Prepare("init", o.DryRun, o.Config.Init.Patches)
 	if err != nil {
 		return nil, err
 	}
-	d.patches = set
+	d := &Data{Options: o, cfg: o.Config, kubeDir: run.KubeDir, manifestsDir: run.ManifestsDir, kubeletDir: run.KubeletDir,
+		DryRunDir: run.DryRunDir, patches: run.Patches, certsDir: o.Config.Cluster.CertificatesDir}
+	if o.DryRun {
+		d.certsDir = filepath.Join(run.DryRunDir, "pki")
+	}
 	return d, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
 
@@ -58,7 +59,7 @@ func TestDryRunWritesOnlyToTheDryRunDirectory(t *testing.T) {
 	out := &recorder{Human: progress.Human{W: io.Discard}}
 	d, err := Run(context.Background(), Options{
 		Config: cfg, DryRun: true, IgnorePreflightErrors: []string{"all"}, Out: out, UploadCerts: true,
-		KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet"),
+		Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet")},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +111,7 @@ func TestDryRunWritesOnlyToTheDryRunDirectory(t *testing.T) {
 func TestStateRefusesACompletedInit(t *testing.T) {
 	cfg := testConfig(t)
 	kubeDir := t.TempDir()
-	d, err := NewData(Options{Config: cfg, KubernetesDir: kubeDir, Out: &progress.Human{W: io.Discard}})
+	d, err := NewData(Options{Config: cfg, Machine: nodeenv.Machine{KubernetesDir: kubeDir}, Out: &progress.Human{W: io.Discard}})
 	if err != nil {
 		t.Fatal(err)
 	}

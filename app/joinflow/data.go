@@ -8,8 +8,6 @@ package joinflow
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -21,9 +19,8 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
 
@@ -34,11 +31,8 @@ type Options struct {
 	IgnorePreflightErrors []string
 	SkipPhases            []string
 	Out                   progress.Reporter
-	Host                  preflight.Host
-	InitSystem            kubeletstart.InitSystem
-	Now                   func() time.Time
-	KubernetesDir         string
-	KubeletDir            string
+	// Machine is injected for tests; zero fields mean this machine.
+	nodeenv.Machine
 }
 
 // Data is what join's phases share.
@@ -61,40 +55,13 @@ type Data struct {
 
 // NewData prepares a run.
 func NewData(o Options) (*Data, error) {
-	if o.Host == nil {
-		o.Host = preflight.LocalHost{}
-	}
-	if o.InitSystem == nil {
-		o.InitSystem = kubeletstart.Systemd{}
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
-	if o.KubernetesDir == "" {
-		o.KubernetesDir = constants.KubernetesDir
-	}
-	if o.KubeletDir == "" {
-		o.KubeletDir = constants.KubeletDir
-	}
-	d := &Data{Options: o, cfg: o.Config, kubeDir: o.KubernetesDir, kubeletDir: o.KubeletDir}
-	if o.DryRun {
-		dir, err := os.MkdirTemp("", "kubeadm-join-dryrun")
-		if err != nil {
-			return nil, fmt.Errorf("create dry-run directory: %w", err)
-		}
-		d.DryRunDir, d.kubeDir, d.kubeletDir = dir, dir, dir
-	}
-	d.manifestsDir = filepath.Join(d.kubeDir, constants.ManifestsSubDir)
-	dir := ""
-	if p := o.Config.Join.Patches; p != nil {
-		dir = p.Directory
-	}
-	set, err := patches.Load(dir)
+	o.Machine.Default()
+	run, err := o.Machine.Prepare("join", o.DryRun, o.Config.Join.Patches)
 	if err != nil {
 		return nil, err
 	}
-	d.patches = set
-	return d, nil
+	return &Data{Options: o, cfg: o.Config, kubeDir: run.KubeDir, manifestsDir: run.ManifestsDir, kubeletDir: run.KubeletDir,
+		DryRunDir: run.DryRunDir, patches: run.Patches}, nil
 }
 
 func (d *Data) join() *kubeadm.JoinConfiguration { return d.cfg.Join }
