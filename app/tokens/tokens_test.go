@@ -1,0 +1,85 @@
+package tokens
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/fake"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+)
+
+func TestCreateListDelete(t *testing.T) {
+	ctx := context.Background()
+	c := fake.NewSimpleClientset()
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	tok, _ := kubeadm.ParseBootstrapToken("abcdef.0123456789abcdef")
+	forever, _ := kubeadm.ParseBootstrapToken("zzzzzz.0123456789abcdef")
+	for _, bt := range []kubeadm.BootstrapToken{
+		{Token: tok, TTL: &metav1.Duration{Duration: time.Hour}, Description: "for w1"},
+		{Token: forever, TTL: &metav1.Duration{}},
+	} {
+		kubeadm.SetBootstrapTokenDefaults(&bt)
+		if err := Create(ctx, c, bt, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	list, err := List(ctx, c)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("list: %v, %v", list, err)
+	}
+	first := list[0]
+	if first.Token != "abcdef.0123456789abcdef" || first.Description != "for w1" || strings.Join(first.Usages, ",") != "authentication,signing" ||
+		first.Expires == nil || *first.Expires != "2026-01-01T01:00:00Z" || first.TTL(now) != "1h0m0s" || first.TTL(now.Add(2*time.Hour)) != "<invalid>" {
+		t.Errorf("first token %+v", first)
+	}
+	if list[1].Expires != nil || list[1].TTL(now) != "<forever>" {
+		t.Errorf("a TTL of 0 never expires: %+v", list[1])
+	}
+	if err := Delete(ctx, c, "abcdef"); err != nil {
+		t.Fatal(err)
+	}
+	if err := Delete(ctx, c, "Bad!"); err == nil || !strings.Contains(err.Error(), "not a token ID") {
+		t.Errorf("bad id: %v", err)
+	}
+	if list, _ := List(ctx, c); len(list) != 1 {
+		t.Errorf("after delete: %v", list)
+	}
+}
+
+func TestJoinCommand(t *testing.T) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "kubernetes"}, NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour), IsCA: true, BasicConstraintsValid: true}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	cfg := clientcmdapi.NewConfig()
+	cfg.Clusters["kubernetes"] = &clientcmdapi.Cluster{Server: "https://10.200.0.1:6443", CertificateAuthorityData: pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})}
+	cfg.Contexts["admin"] = &clientcmdapi.Context{Cluster: "kubernetes"}
+	cfg.CurrentContext = "admin"
+	cmd, err := JoinCommand(cfg, "abcdef.0123456789abcdef", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := cmd.String()
+	if !strings.HasPrefix(s, "kubeadm join 10.200.0.1:6443 --token abcdef.0123456789abcdef --discovery-token-ca-cert-hash sha256:") || strings.Contains(s, "--control-plane") {
+		t.Errorf("worker join: %s", s)
+	}
+	cmd, _ = JoinCommand(cfg, "abcdef.0123456789abcdef", "ff")
+	if !strings.HasSuffix(cmd.String(), "--control-plane --certificate-key ff") {
+		t.Errorf("control-plane join: %s", cmd.String())
+	}
+	cfg.CurrentContext = "nope"
+	if _, err := JoinCommand(cfg, "x", ""); err == nil {
+		t.Error("a kubeconfig without a current context must be refused")
+	}
+}
