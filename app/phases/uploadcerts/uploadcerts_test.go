@@ -69,7 +69,9 @@ func TestEncryptDecrypt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(plain) > 0 && bytes.Contains(enc, plain) {
+		// A short plaintext may occur in random ciphertext by chance (a
+		// single byte does about one time in nine); only long ones prove a leak.
+		if len(plain) >= 16 && bytes.Contains(enc, plain) {
 			t.Fatal("ciphertext contains the plaintext")
 		}
 		dec, err := decrypt(enc, key)
