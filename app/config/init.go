@@ -1,16 +1,12 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"os"
-	"strings"
 
 	kubeproxyv1alpha1 "k8s.io/kube-proxy/config/v1alpha1"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
 // Init is the complete configuration of `kubeadm init`.
@@ -27,11 +23,7 @@ type Init struct {
 // LoadInitFile decodes a configuration file for init. A file without an
 // InitConfiguration or ClusterConfiguration gets empty ones.
 func LoadInitFile(path string) (*Init, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config file: %w", err)
-	}
-	docs, err := kubeadm.Decode(path, data)
+	docs, err := decodeFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -64,33 +56,15 @@ func (c *Init) fill() *Init {
 func (c *Init) Default(host Host) error {
 	kubeadm.SetClusterDefaults(c.Cluster)
 	kubeadm.SetInitDefaults(c.Init)
-	nr := &c.Init.NodeRegistration
-	if nr.Name == "" {
-		h, err := host.Hostname()
-		if err != nil {
-			return fmt.Errorf("node name: %w", err)
-		}
-		nr.Name = strings.ToLower(h)
+	warn, err := defaultNodeRegistration(&c.Init.NodeRegistration, host)
+	if err != nil {
+		return err
 	}
-	if c.Init.LocalAPIEndpoint.AdvertiseAddress == "" {
-		ip, err := host.DefaultRouteIP()
-		if err != nil {
-			return fmt.Errorf("advertise address: %w", err)
-		}
-		c.Init.LocalAPIEndpoint.AdvertiseAddress = ip.String()
+	if warn != "" {
+		c.Warnings = append(c.Warnings, warn)
 	}
-	if nr.CRISocket == "" {
-		s, err := host.DetectCRISocket()
-		if err != nil {
-			return err
-		}
-		nr.CRISocket = s
-	} else {
-		var warn string
-		nr.CRISocket, warn = cri.Normalize(nr.CRISocket)
-		if warn != "" {
-			c.Warnings = append(c.Warnings, warn)
-		}
+	if err := defaultAdvertiseAddress(&c.Init.LocalAPIEndpoint, host); err != nil {
+		return err
 	}
 	for i := range c.Init.BootstrapTokens {
 		t := &c.Init.BootstrapTokens[i]
@@ -106,14 +80,4 @@ func (c *Init) Default(host Host) error {
 }
 
 // Validate returns one error listing every invalid field, or nil.
-func (c *Init) Validate() error {
-	errs := kubeadm.ValidateInit(c.Init, c.Cluster)
-	if len(errs) == 0 {
-		return nil
-	}
-	var msgs []string
-	for _, e := range errs {
-		msgs = append(msgs, e.Error())
-	}
-	return errors.New("invalid configuration: " + strings.Join(msgs, "; "))
-}
+func (c *Init) Validate() error { return invalid(kubeadm.ValidateInit(c.Init, c.Cluster)) }

@@ -1,0 +1,81 @@
+package config
+
+import (
+	"errors"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+)
+
+type host struct{ criErr error }
+
+func (host) Hostname() (string, error)       { return "Node-1", nil }
+func (host) DefaultRouteIP() (net.IP, error) { return net.ParseIP("10.200.0.12"), nil }
+func (h host) DetectCRISocket() (string, error) {
+	if h.criErr != nil {
+		return "", h.criErr
+	}
+	return "unix:///var/run/containerd/containerd.sock", nil
+}
+
+func TestJoinDefaults(t *testing.T) {
+	c := NewJoin()
+	c.Join.ControlPlane = &kubeadm.JoinControlPlane{}
+	c.Join.NodeRegistration.CRISocket = "/run/crio/crio.sock"
+	if err := c.Default(host{}); err != nil {
+		t.Fatal(err)
+	}
+	nr := c.Join.NodeRegistration
+	if nr.Name != "node-1" || nr.CRISocket != "unix:///run/crio/crio.sock" || len(c.Warnings) != 1 {
+		t.Errorf("node registration %+v, warnings %v", nr, c.Warnings)
+	}
+	if ep := c.Join.ControlPlane.LocalAPIEndpoint; ep.AdvertiseAddress != "10.200.0.12" || ep.BindPort != 6443 {
+		t.Errorf("control-plane endpoint %+v", ep)
+	}
+	if len(nr.Taints) != 1 || nr.Taints[0].Key != "node-role.kubernetes.io/control-plane" {
+		t.Errorf("a joining control plane gets the control-plane taint: %v", nr.Taints)
+	}
+	worker := NewJoin()
+	if err := worker.Default(host{criErr: errors.New("no container runtime found")}); err == nil || !strings.Contains(err.Error(), "no container runtime") {
+		t.Errorf("a failed CRI detection must stop: %v", err)
+	}
+}
+
+func TestInitDefaultsAndTokens(t *testing.T) {
+	c := NewInit()
+	if err := c.Default(host{}); err != nil {
+		t.Fatal(err)
+	}
+	if c.Init.NodeRegistration.Name != "node-1" || c.Init.LocalAPIEndpoint.AdvertiseAddress != "10.200.0.12" ||
+		c.Init.NodeRegistration.CRISocket != "unix:///var/run/containerd/containerd.sock" {
+		t.Errorf("dynamic defaults %+v %+v", c.Init.NodeRegistration, c.Init.LocalAPIEndpoint)
+	}
+	if tok := c.Init.BootstrapTokens[0].Token; tok == nil || !kubeadm.TokenPattern.MatchString(tok.String()) {
+		t.Errorf("no bootstrap token generated: %v", tok)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("defaults do not validate: %v", err)
+	}
+}
+
+func TestLoadFiles(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "join.yaml")
+	if err := os.WriteFile(p, []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadJoinFile(p); err == nil || !strings.Contains(err.Error(), "no JoinConfiguration") {
+		t.Errorf("join file without JoinConfiguration: %v", err)
+	}
+	if _, err := LoadInitFile(filepath.Join(dir, "missing.yaml")); err == nil {
+		t.Error("a missing file must be an error")
+	}
+	cfg, err := LoadInitFile(p)
+	if err != nil || cfg.Init == nil || cfg.Cluster == nil {
+		t.Errorf("init file with only a ClusterConfiguration: %+v, %v", cfg, err)
+	}
+}
