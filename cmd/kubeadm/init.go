@@ -75,7 +75,7 @@ func (f *initFlags) register(fs *pflag.FlagSet) {
 func allowedWithConfig(name string) bool {
 	switch name {
 	case "config", "ignore-preflight-errors", "dry-run", "kubeconfig", "node-name", "kubeconfig-dir", "upload-certs",
-		"print-manifest", "output", "print-join-command", "rootfs", "v", "log-file", "yes", "certificate-key":
+		"print-manifest", "output", "print-join-command", "rootfs", "v", "log-file", "yes":
 		return true
 	}
 	return strings.HasPrefix(name, "skip-")
