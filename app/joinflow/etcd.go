@@ -11,6 +11,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/etcdjoin"
@@ -19,24 +20,32 @@ import (
 )
 
 // etcdEndpoints lists the client URLs of the cluster's etcd members, from
-// the annotation kubeadm puts on each etcd static Pod.
+// the annotation kubeadm puts on each etcd static Pod. Right after init the
+// first member's mirror Pod may not be there yet, so it waits for one.
 func (d *Data) etcdEndpoints(ctx context.Context) ([]string, error) {
 	c, err := d.adminClient()
 	if err != nil {
 		return nil, err
 	}
-	pods, err := c.CoreV1().Pods(constants.KubeSystemNamespace).List(ctx, metav1.ListOptions{LabelSelector: "component=etcd,tier=control-plane"})
-	if err != nil {
-		return nil, fmt.Errorf("list etcd Pods: %w", err)
-	}
 	var eps []string
-	for _, p := range pods.Items {
-		if u := p.Annotations[constants.AnnotationEtcdClientURL]; u != "" {
-			eps = append(eps, strings.Split(u, ",")...)
+	err = apiclient.Retry(ctx, "find the etcd members' client URLs", func(ctx context.Context) error {
+		pods, err := c.CoreV1().Pods(constants.KubeSystemNamespace).List(ctx, metav1.ListOptions{LabelSelector: "component=etcd,tier=control-plane"})
+		if err != nil {
+			return err
 		}
-	}
-	if len(eps) == 0 {
-		return nil, fmt.Errorf("no etcd Pod in kube-system carries the %s annotation", constants.AnnotationEtcdClientURL)
+		eps = nil
+		for _, p := range pods.Items {
+			if u := p.Annotations[constants.AnnotationEtcdClientURL]; u != "" {
+				eps = append(eps, strings.Split(u, ",")...)
+			}
+		}
+		if len(eps) == 0 {
+			return fmt.Errorf("no etcd Pod in kube-system carries the %s annotation yet", constants.AnnotationEtcdClientURL)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	sort.Strings(eps)
 	return eps, nil

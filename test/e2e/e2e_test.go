@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
 	"time"
 
@@ -40,7 +41,16 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// minFreeDisk is what a run needs free on the disk the nodes share.
+const minFreeDisk = 4 << 30
+
 func setup() error {
+	var st syscall.Statfs_t
+	if err := syscall.Statfs("/var/lib", &st); err == nil {
+		if free := st.Bavail * uint64(st.Bsize); free < minFreeDisk {
+			return fmt.Errorf("only %d MiB free on the disk of /var/lib; the nodes need at least %d MiB", free>>20, uint64(minFreeDisk)>>20)
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Minute)
 	defer cancel()
 	wd, err := os.Getwd()

@@ -37,6 +37,11 @@ authentication:
     enabled: false
 authorization:
   mode: AlwaysAllow
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1%
+  nodefs.inodesFree: 1%
+  imagefs.available: 1%
 `
 
 // etcdPod is a static Pod running one member of a cluster of all nodes, on

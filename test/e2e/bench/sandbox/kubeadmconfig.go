@@ -4,13 +4,22 @@ import "fmt"
 
 // KubeletAndProxyConfig are the component settings kubelets and kube-proxy
 // need on bench nodes: the cgroupfs driver, cgroup v1 allowed, swap
-// tolerated, and no conntrack tuning (the sysctl is read-only in a node).
+// tolerated, no conntrack tuning (the sysctl is read-only in a node), and
+// disk eviction only when the disk is nearly full: every node sees the
+// host's one disk, which the host's own work (Go caches, artifacts) fills,
+// so the default thresholds (10-15% free) would taint the nodes with
+// disk-pressure for reasons that are not theirs.
 const KubeletAndProxyConfig = `---
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: cgroupfs
 failCgroupV1: false
 failSwapOn: false
+evictionHard:
+  memory.available: 100Mi
+  nodefs.available: 1%
+  nodefs.inodesFree: 1%
+  imagefs.available: 1%
 ---
 apiVersion: kubeproxy.config.k8s.io/v1alpha1
 kind: KubeProxyConfiguration
