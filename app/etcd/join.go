@@ -60,11 +60,17 @@ func JoinAsLearner(ctx context.Context, c Cluster, name, peerURL string, startMe
 }
 
 func addLearner(ctx context.Context, c Cluster, name, peerURL string) (Member, []Member, error) {
+	var last error // why the previous attempt was retried
 	for {
 		self, members, err := c.AddLearner(ctx, name, peerURL)
 		if err == nil {
 			return self, members, nil
 		}
+		if cerr := ctx.Err(); cerr != nil && last != nil {
+			// The deadline hit during an attempt: report what was waited for.
+			return Member{}, nil, fmt.Errorf("%w (gave up: %w)", last, cerr)
+		}
+		last = err
 		if !errors.Is(err, ErrLearnerPresent) && !IsRetryable(err) {
 			return Member{}, nil, err
 		}
