@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
@@ -31,7 +30,7 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 		preflight.InPath(h, "nsenter", true),
 		preflight.InPath(h, "ethtool", false),
 		preflight.InPath(h, "tc", false),
-		criCheck(d.cfg.Init.NodeRegistration.CRISocket),
+		preflight.CRI(d.cfg.Init.NodeRegistration.CRISocket),
 		kubeletVersionCheck(d.cfg.Cluster.KubernetesVersion),
 	}
 	if resuming {
@@ -51,17 +50,6 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 		checks = append(checks, preflight.DirAvailable(h, d.cfg.Cluster.Etcd.Local.DataDir))
 	}
 	return checks
-}
-
-// criCheck fails when the container runtime does not answer on its socket.
-func criCheck(socket string) preflight.Check {
-	return preflight.Check{Name: "CRI", Run: func() ([]string, error) {
-		path := strings.TrimPrefix(socket, "unix://")
-		if !cri.Answers(path) {
-			return nil, fmt.Errorf("the container runtime does not answer on %s", socket)
-		}
-		return nil, nil
-	}}
 }
 
 // kubeletVersionCheck fails when the kubelet is newer than the control

@@ -4,10 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
@@ -28,12 +26,7 @@ func (d *Data) preflightChecks() []preflight.Check {
 		preflight.Port(h, 10250),
 		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletKubeConfig)),
 		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletBootstrapKubeConfig)),
-		{Name: "CRI", Run: func() ([]string, error) {
-			if !cri.Answers(strings.TrimPrefix(j.NodeRegistration.CRISocket, "unix://")) {
-				return nil, fmt.Errorf("the container runtime does not answer on %s", j.NodeRegistration.CRISocket)
-			}
-			return nil, nil
-		}},
+		preflight.CRI(j.NodeRegistration.CRISocket),
 	}
 	if !d.controlPlane() {
 		return append(checks, preflight.FileAvailable(h, j.CACertPath))

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
 // Host is what checks read from the machine; tests fake it.
@@ -196,4 +198,15 @@ func (LocalHost) PortFree(port int) bool {
 func (LocalHost) CgroupV2() bool {
 	_, err := os.Stat(filepath.Join("/sys/fs/cgroup", "cgroup.controllers"))
 	return err == nil
+}
+
+// CRI fails when the container runtime does not answer on its socket
+// (a unix:// URL).
+func CRI(socket string) Check {
+	return Check{Name: "CRI", Run: func() ([]string, error) {
+		if !cri.Answers(strings.TrimPrefix(socket, "unix://")) {
+			return nil, fmt.Errorf("the container runtime does not answer on %s", socket)
+		}
+		return nil, nil
+	}}
 }

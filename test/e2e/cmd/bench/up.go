@@ -1,9 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/pem"
 	"fmt"
 	"os"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/artifacts"
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/images"
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
@@ -101,8 +100,7 @@ func upCommand(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			sum := sha256.Sum256(cert.RawSubjectPublicKeyInfo)
-			join := []string{"kubeadm", "join", endpoint, "--token", upToken, "--discovery-token-ca-cert-hash", "sha256:" + hex.EncodeToString(sum[:]), "--ignore-preflight-errors=SystemVerification"}
+			join := []string{"kubeadm", "join", endpoint, "--token", upToken, "--discovery-token-ca-cert-hash", showjoin.CACertHash(cert), "--ignore-preflight-errors=SystemVerification"}
 			for i, n := range c.Nodes[1:] {
 				args := join
 				if i+1 < controlPlanes {
