@@ -35,6 +35,9 @@ func LoadInitFile(path string) (*Init, error) {
 	if cfg.Init == nil && cfg.Cluster == nil {
 		return nil, fmt.Errorf("%s: no InitConfiguration or ClusterConfiguration document", path)
 	}
+	if cfg.Init == nil {
+		cfg.fill().Init.Timeouts = kubeadm.WithControlPlaneTimeout(nil, docs.V1beta3ControlPlaneTimeout)
+	}
 	return cfg.fill(), nil
 }
 

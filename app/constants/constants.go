@@ -18,6 +18,8 @@ const (
 	KubeletPKIDir        = "/var/lib/kubelet/pki"
 	KubeletClientCurrent = "/var/lib/kubelet/pki/kubelet-client-current.pem"
 	EtcdDataDir          = "/var/lib/etcd"
+	// InitStateFile, under TempDir, records init's progress on the node.
+	InitStateFile = "kubeadm-init.state"
 )
 
 // Kubeconfig file names under KubernetesDir.

@@ -102,3 +102,18 @@ func (c *Client) probeEndpoint(ctx context.Context, ep string) error {
 	}
 	return nil
 }
+
+// EndpointVersion returns the etcd version the member at ep runs, once it
+// answers, reports no error and knows a leader.
+func (c *Client) EndpointVersion(ctx context.Context, ep string) (string, error) {
+	if err := c.probeEndpoint(ctx, ep); err != nil {
+		return "", err
+	}
+	rctx, cancel := c.probeCtx(ctx)
+	defer cancel()
+	st, err := c.cli.Status(rctx, ep)
+	if err != nil {
+		return "", fmt.Errorf("endpoint %s does not answer: %w", ep, err)
+	}
+	return st.Version, nil
+}

@@ -11,11 +11,11 @@ type Phase = workflow.Phase[*Data]
 // Phases returns init's phases in upstream's names and order.
 func Phases() []Phase {
 	return []Phase{
-		{Name: "preflight", Short: "Run pre-flight checks", Run: runPreflight},
+		{Name: "preflight", Short: "Run pre-flight checks", Long: preflightLong, Example: preflightExample, Run: runPreflight},
 		certsPhase(),
 		kubeconfigPhase(),
 		{Name: "etcd", Short: "Generate static Pod manifest file for local etcd", Children: []Phase{
-			{Name: "local", Short: "Generate the static Pod manifest file for a local, single-node local etcd instance", Run: runEtcdLocal,
+			{Name: "local", Short: "Generate the static Pod manifest file for a local, single-node local etcd instance", Long: etcdLocalLong, Example: etcdLocalExample, Run: runEtcdLocal,
 				Skip: func(d *Data) string {
 					if d.cfg.Cluster.Etcd.External != nil {
 						return "external etcd"
@@ -28,21 +28,21 @@ func Phases() []Phase {
 			{Name: "controller-manager", Short: "Generates the kube-controller-manager static Pod manifest", Run: runControlPlane("controller-manager")},
 			{Name: "scheduler", Short: "Generates the kube-scheduler static Pod manifest", Run: runControlPlane("scheduler")},
 		}},
-		{Name: "kubelet-start", Short: "Write kubelet settings and (re)start the kubelet", Run: runKubeletStart},
+		{Name: "kubelet-start", Short: "Write kubelet settings and (re)start the kubelet", Long: kubeletStartLong, Example: kubeletStartExample, Run: runKubeletStart},
 		{Name: "wait-control-plane", Short: "Wait for the control plane to start", Run: runWaitControlPlane},
 		{Name: "upload-config", Short: "Upload the kubeadm and kubelet configuration to a ConfigMap", Children: []Phase{
-			{Name: "kubeadm", Short: "Upload the kubeadm ClusterConfiguration to a ConfigMap", Run: runUploadKubeadmConfig},
-			{Name: "kubelet", Short: "Upload the kubelet component config to a ConfigMap", Run: runUploadKubeletConfig},
+			{Name: "kubeadm", Short: "Upload the kubeadm ClusterConfiguration to a ConfigMap", Long: uploadKubeadmLong, Example: uploadKubeadmExample, Run: runUploadKubeadmConfig},
+			{Name: "kubelet", Short: "Upload the kubelet component config to a ConfigMap", Long: uploadKubeletLong, Example: uploadKubeletExample, Run: runUploadKubeletConfig},
 		}},
-		{Name: "upload-certs", Short: "Upload certificates to kubeadm-certs", Run: runUploadCerts, Skip: func(d *Data) string {
+		{Name: "upload-certs", Short: "Upload certificates to kubeadm-certs", Long: uploadCertsLong, Example: uploadCertsExample, Run: runUploadCerts, Skip: func(d *Data) string {
 			if !d.UploadCerts {
 				return "pass --upload-certs to share the control-plane certificates with joining control planes"
 			}
 			return ""
 		}},
-		{Name: "mark-control-plane", Short: "Mark a node as a control-plane", Run: runMarkControlPlane},
-		{Name: "bootstrap-token", Short: "Generates bootstrap tokens used to join a node to a cluster", Run: runBootstrapToken},
-		{Name: "kubelet-finalize", Short: "Updates settings relevant to the kubelet after TLS bootstrap", Children: []Phase{
+		{Name: "mark-control-plane", Short: "Mark a node as a control-plane", Long: markControlPlaneLong, Example: markControlPlaneExample, Run: runMarkControlPlane},
+		{Name: "bootstrap-token", Short: "Generates bootstrap tokens used to join a node to a cluster", Long: bootstrapTokenLong, Example: bootstrapTokenExample, Run: runBootstrapToken},
+		{Name: "kubelet-finalize", Short: "Updates settings relevant to the kubelet after TLS bootstrap", Long: kubeletFinalizeLong, Example: kubeletFinalizeExample, Children: []Phase{
 			{Name: "enable-client-cert-rotation", Short: "Enable kubelet client certificate rotation", Run: runKubeletFinalize},
 		}},
 		{Name: "addon", Short: "Install required addons for passing conformance tests", Children: []Phase{
@@ -59,7 +59,7 @@ func Phases() []Phase {
 				return ""
 			}},
 		}},
-		{Name: "show-join-command", Short: "Show the join command for control-plane and worker node", Run: runShowJoinCommand},
+		{Name: "show-join-command", Short: "Show the join command for control-plane and worker node", Long: showJoinCommandLong, Run: runShowJoinCommand},
 	}
 }
 

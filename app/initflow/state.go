@@ -7,12 +7,13 @@ import (
 	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 )
 
 // The init state file lets a re-run tell its own interrupted init (which it
 // continues) from a finished one (which it refuses).
 const (
-	stateFileName  = "kubeadm-init.state"
+	stateFileName  = constants.InitStateFile // reset removes it
 	stateRunning   = "in-progress"
 	stateCompleted = "complete"
 )

@@ -30,18 +30,18 @@ func onlyLocalEtcd(d *Data) string {
 // Phases returns join's phases in upstream's names and order.
 func Phases() []Phase {
 	return []Phase{
-		{Name: "preflight", Short: "Run join pre-flight checks", Run: runPreflight},
-		{Name: "control-plane-prepare", Short: "Prepare the machine for serving a control plane", Skip: onlyControlPlane, Children: []Phase{
+		{Name: "preflight", Short: "Run join pre-flight checks", Long: preflightLong, Example: preflightExample, Run: runPreflight},
+		{Name: "control-plane-prepare", Short: "Prepare the machine for serving a control plane", Long: controlPlanePrepareLong, Example: controlPlanePrepareExample, Skip: onlyControlPlane, Children: []Phase{
 			{Name: "download-certs", Short: "Download certificates shared among control-plane nodes from the kubeadm-certs Secret", Run: runDownloadCerts},
 			{Name: "certs", Short: "Generate the certificates for the new control plane components", Run: runCerts},
 			{Name: "kubeconfig", Short: "Generate the kubeconfig for the new control plane components", Run: runKubeconfig},
 			{Name: "control-plane", Short: "Generate the manifests for the new control plane components", Run: runControlPlaneManifests},
 		}},
 		{Name: "check-etcd", Short: "Check that the local etcd cluster is healthy before a control plane joins it", Run: runCheckEtcd, Skip: onlyLocalEtcd},
-		{Name: "kubelet-start", Short: "Write kubelet settings, certificates and (re)start the kubelet", Run: runKubeletStart},
-		{Name: "etcd-join", Short: "Join etcd for control plane nodes", Run: runEtcdJoin, Skip: onlyLocalEtcd},
+		{Name: "kubelet-start", Short: "Write kubelet settings, certificates and (re)start the kubelet", Long: kubeletStartLong, Run: runKubeletStart},
+		{Name: "etcd-join", Short: "Join etcd for control plane nodes", Long: etcdJoinLong, Example: etcdJoinExample, Run: runEtcdJoin, Skip: onlyLocalEtcd},
 		{Name: "kubelet-wait-bootstrap", Short: "Wait for the kubelet to bootstrap itself", Run: runKubeletWaitBootstrap},
-		{Name: "control-plane-join", Short: "Join a machine as a control plane instance", Skip: onlyControlPlane, Children: []Phase{
+		{Name: "control-plane-join", Short: "Join a machine as a control plane instance", Long: controlPlaneJoinLong, Example: controlPlaneJoinExample, Skip: onlyControlPlane, Children: []Phase{
 			{Name: "mark-control-plane", Short: "Mark a node as a control-plane", Run: runMarkControlPlane},
 		}},
 		{Name: "wait-control-plane", Short: "Wait for the control plane to start", Run: runWaitControlPlane, Skip: onlyControlPlane},

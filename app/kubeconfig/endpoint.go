@@ -28,20 +28,20 @@ func LocalAPIEndpointURL(ep kubeadm.APIEndpoint) (string, error) {
 
 // ControlPlaneEndpointURL returns the URL clients outside this node should
 // use: controlPlaneEndpoint when set (taking the local bind port when it
-// names no port), else the local API endpoint.
+// names no port), else the local API endpoint. The local advertise
+// address is only needed when there is no control plane endpoint.
 func ControlPlaneEndpointURL(controlPlaneEndpoint string, local kubeadm.APIEndpoint) (string, error) {
-	localURL, err := LocalAPIEndpointURL(local)
-	if err != nil {
-		return "", err
-	}
 	if controlPlaneEndpoint == "" {
-		return localURL, nil
+		return LocalAPIEndpointURL(local)
 	}
 	host, port, err := splitHostPort(controlPlaneEndpoint)
 	if err != nil {
 		return "", fmt.Errorf("control plane endpoint %q: %w", controlPlaneEndpoint, err)
 	}
 	if port == "" {
+		if local.BindPort < 1 || local.BindPort > 65535 {
+			return "", fmt.Errorf("control plane endpoint %q names no port and the local bind port %d is not in 1..65535", controlPlaneEndpoint, local.BindPort)
+		}
 		port = strconv.Itoa(int(local.BindPort))
 	}
 	return httpsURL(host, port), nil

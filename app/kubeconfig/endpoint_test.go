@@ -25,6 +25,8 @@ func TestEndpointURLs(t *testing.T) {
 		{name: "ip cpe", cpe: "10.0.0.100", local: v4, wantLocal: "https://10.0.0.1:6443", wantCPE: "https://10.0.0.100:6443"},
 		{name: "bad cpe host", cpe: "Not_Valid", local: v4, wantLocal: "https://10.0.0.1:6443", wantErr: true},
 		{name: "bad cpe port", cpe: "cp.example.com:99999", local: v4, wantLocal: "https://10.0.0.1:6443", wantErr: true},
+		{name: "cpe needs no local address", cpe: "cp.example.com:443", local: kubeadm.APIEndpoint{}, wantCPE: "https://cp.example.com:443"},
+		{name: "cpe without port needs the bind port", cpe: "cp.example.com", local: kubeadm.APIEndpoint{AdvertiseAddress: "10.0.0.1"}, wantErr: true},
 		{name: "bad address", local: kubeadm.APIEndpoint{AdvertiseAddress: "host", BindPort: 6443}, wantErr: true},
 		{name: "bad port", local: kubeadm.APIEndpoint{AdvertiseAddress: "10.0.0.1"}, wantErr: true},
 	}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -134,6 +135,10 @@ func TestForUser(t *testing.T) {
 		}, server: "https://lb.example.com:443", orgs: []string{"a", "b"}, notAfter: fixedNow().Add(time.Hour)},
 		{name: "token needs no CA key", mod: func(o *UserOptions) { o.Token = "t0k"; o.CAKey = nil },
 			server: "https://192.0.2.10:6443", wantToken: "t0k"},
+		{name: "explicit server wins", mod: func(o *UserOptions) {
+			o.Server = "https://10.1.1.1:8443"
+			o.Cluster.ControlPlaneEndpoint = "bad_host"
+		}, server: "https://10.1.1.1:8443", notAfter: fixedNow().Add(constants.DefaultCertValidity)},
 		{name: "no client name", mod: func(o *UserOptions) { o.ClientName = "" }, wantErr: true},
 		{name: "no CA key for a certificate", mod: func(o *UserOptions) { o.CAKey = nil }, wantErr: true},
 		{name: "bad endpoint", mod: func(o *UserOptions) { o.Cluster.ControlPlaneEndpoint = "bad_host" }, wantErr: true},
@@ -174,5 +179,37 @@ func TestForUser(t *testing.T) {
 				t.Errorf("notAfter %v, want %v", cert.NotAfter, tt.notAfter)
 			}
 		})
+	}
+}
+
+func TestClusterOfFile(t *testing.T) {
+	dir := t.TempDir()
+	ca, _ := kubeconfigtest.LoadCA(t, "testdata")
+	good := filepath.Join(dir, "admin.conf")
+	if err := WriteFile(good, NewBasic("https://cp.example.com:6443", "prod", "admin", EncodeCertPEM(ca.Raw))); err != nil {
+		t.Fatal(err)
+	}
+	noServer := filepath.Join(dir, "noserver.conf")
+	if err := WriteFile(noServer, NewBasic("", "prod", "admin", nil)); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, server, cluster, err string
+	}{
+		{path: good, server: "https://cp.example.com:6443", cluster: "prod"},
+		{path: noServer, err: "has no server"},
+		{path: filepath.Join(dir, "missing.conf"), err: "missing.conf"},
+	}
+	for _, tc := range tests {
+		server, cluster, err := ClusterOfFile(tc.path)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("%s: error %v, want %q", tc.path, err, tc.err)
+			}
+			continue
+		}
+		if err != nil || server != tc.server || cluster != tc.cluster {
+			t.Errorf("%s: %q %q %v", tc.path, server, cluster, err)
+		}
 	}
 }

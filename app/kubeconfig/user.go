@@ -20,6 +20,10 @@ type UserOptions struct {
 	// LocalAPIEndpoint is used for the server when the cluster has no
 	// control plane endpoint, and for its port when that names none.
 	LocalAPIEndpoint kubeadm.APIEndpoint
+	// Server, when set, is the API server URL as is, instead of one made
+	// from the control plane endpoint or LocalAPIEndpoint (for example
+	// the server of this node's admin.conf, see ClusterOfFile).
+	Server string
 	// CACert is the cluster CA; CAKey signs the client certificate and
 	// is not needed with a token.
 	CACert *x509.Certificate
@@ -49,9 +53,13 @@ func ForUser(opts UserOptions) (*clientcmdapi.Config, error) {
 	if opts.CACert == nil {
 		return nil, fmt.Errorf("user kubeconfig for %q: CA certificate is required", opts.ClientName)
 	}
-	server, err := ControlPlaneEndpointURL(opts.Cluster.ControlPlaneEndpoint, opts.LocalAPIEndpoint)
-	if err != nil {
-		return nil, fmt.Errorf("user kubeconfig for %q: %w", opts.ClientName, err)
+	server := opts.Server
+	if server == "" {
+		var err error
+		server, err = ControlPlaneEndpointURL(opts.Cluster.ControlPlaneEndpoint, opts.LocalAPIEndpoint)
+		if err != nil {
+			return nil, fmt.Errorf("user kubeconfig for %q: %w", opts.ClientName, err)
+		}
 	}
 	caPEM := EncodeCertPEM(opts.CACert.Raw)
 	if opts.Token != "" {
@@ -77,4 +85,22 @@ func ForUser(opts UserOptions) (*clientcmdapi.Config, error) {
 		return nil, fmt.Errorf("user kubeconfig: %w", err)
 	}
 	return NewWithClientCert(server, opts.Cluster.ClusterName, opts.ClientName, caPEM, certPEM, keyPEM), nil
+}
+
+// ClusterOfFile returns the API server URL and the cluster name of the
+// current context of the kubeconfig at path, such as admin.conf, so that
+// another user's kubeconfig can point where it does.
+func ClusterOfFile(path string) (server, clusterName string, err error) {
+	cfg, err := LoadFile(path)
+	if err != nil {
+		return "", "", err
+	}
+	name, c, err := CurrentCluster(cfg)
+	if err != nil {
+		return "", "", fmt.Errorf("kubeconfig %s: %w", path, err)
+	}
+	if c.Server == "" {
+		return "", "", fmt.Errorf("kubeconfig %s: cluster %q has no server", path, name)
+	}
+	return c.Server, name, nil
 }

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -30,56 +31,66 @@ func Create(ctx context.Context, c clientset.Interface, t kubeadm.BootstrapToken
 	return apiclient.CreateOrUpdate(ctx, c.CoreV1().Secrets(s.Namespace), "Secret", s)
 }
 
-// Info is one listed token, in upstream's output shape.
+// OutputAPIVersion and OutputKind name the objects `token list -o json|yaml`
+// prints, as upstream does.
+const (
+	OutputAPIVersion = "output.kubeadm.k8s.io/v1alpha3"
+	OutputKind       = "BootstrapToken"
+)
+
+// Info is one listed token in upstream's output shape
+// (output.kubeadm.k8s.io/v1alpha3 BootstrapToken).
 type Info struct {
-	Kind        string    `json:"kind"`
-	APIVersion  string    `json:"apiVersion"`
-	Token       string    `json:"token"`
-	Description string    `json:"description,omitempty"`
-	Expires     *string   `json:"expires,omitempty"`
-	Usages      []string  `json:"usages"`
-	Groups      []string  `json:"groups,omitempty"`
-	expiresAt   time.Time `json:"-"`
+	Kind        string       `json:"kind"`
+	APIVersion  string       `json:"apiVersion"`
+	Token       string       `json:"token"`
+	Description string       `json:"description,omitempty"`
+	Expires     *metav1.Time `json:"expires,omitempty"`
+	Usages      []string     `json:"usages,omitempty"`
+	Groups      []string     `json:"groups,omitempty"`
 }
 
-// TTL returns the time left, "<forever>" or "<invalid>" as upstream prints.
-func (i Info) TTL(now time.Time) string {
-	if i.Expires == nil {
-		return "<forever>"
-	}
-	left := i.expiresAt.Sub(now)
-	if left <= 0 {
-		return "<invalid>"
-	}
-	return left.Round(time.Minute).String()
-}
-
-// List returns the bootstrap tokens of the cluster.
-func List(ctx context.Context, c clientset.Interface) ([]Info, error) {
+// List returns the bootstrap tokens of the cluster, sorted by token, and a
+// note for each bootstrap token Secret it could not read.
+func List(ctx context.Context, c clientset.Interface) ([]Info, []string, error) {
 	secrets, err := c.CoreV1().Secrets(metav1.NamespaceSystem).List(ctx, metav1.ListOptions{FieldSelector: "type=" + string(bootstrapapi.SecretTypeBootstrapToken)})
 	if err != nil {
-		return nil, fmt.Errorf("list bootstrap token Secrets: %w", err)
+		return nil, nil, fmt.Errorf("list bootstrap token Secrets: %w", err)
 	}
 	var out []Info
-	for _, s := range secrets.Items {
-		if i, ok := fromSecret(&s); ok {
-			out = append(out, i)
+	var skipped []string
+	for i := range secrets.Items {
+		s := &secrets.Items[i]
+		if s.Type != bootstrapapi.SecretTypeBootstrapToken {
+			continue // the field selector is not applied by every client
 		}
+		info, err := fromSecret(s)
+		if err != nil {
+			skipped = append(skipped, fmt.Sprintf("Secret %s/%s: %v", s.Namespace, s.Name, err))
+			continue
+		}
+		out = append(out, info)
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].Token < out[b].Token })
-	return out, nil
+	return out, skipped, nil
 }
 
-func fromSecret(s *corev1.Secret) (Info, bool) {
+func fromSecret(s *corev1.Secret) (Info, error) {
 	id, secret := string(s.Data[bootstrapapi.BootstrapTokenIDKey]), string(s.Data[bootstrapapi.BootstrapTokenSecretKey])
-	if id == "" || secret == "" {
-		return Info{}, false
+	if _, err := kubeadm.ParseBootstrapToken(id + "." + secret); err != nil {
+		return Info{}, fmt.Errorf("no valid token-id and token-secret: %w", err)
 	}
-	i := Info{Kind: "BootstrapToken", APIVersion: "output.kubeadm.k8s.io/v1alpha3", Token: id + "." + secret,
+	if s.Name != bootstrapapi.BootstrapTokenSecretPrefix+id {
+		return Info{}, fmt.Errorf("the name must be %s%s", bootstrapapi.BootstrapTokenSecretPrefix, id)
+	}
+	i := Info{Kind: OutputKind, APIVersion: OutputAPIVersion, Token: id + "." + secret,
 		Description: string(s.Data[bootstrapapi.BootstrapTokenDescriptionKey])}
 	if e := string(s.Data[bootstrapapi.BootstrapTokenExpirationKey]); e != "" {
-		i.Expires = &e
-		i.expiresAt, _ = time.Parse(time.RFC3339, e)
+		t, err := time.Parse(time.RFC3339, e)
+		if err != nil {
+			return Info{}, fmt.Errorf("expiration %q is not an RFC 3339 time", e)
+		}
+		i.Expires = &metav1.Time{Time: t}
 	}
 	for k, v := range s.Data {
 		if strings.HasPrefix(k, bootstrapapi.BootstrapTokenUsagePrefix) && string(v) == "true" {
@@ -90,31 +101,33 @@ func fromSecret(s *corev1.Secret) (Info, bool) {
 	if g := string(s.Data[bootstrapapi.BootstrapTokenExtraGroupsKey]); g != "" {
 		i.Groups = strings.Split(g, ",")
 	}
-	return i, true
+	return i, nil
 }
 
-// Delete removes the token with the given id or "id.secret".
+// TokenID returns the ID of a token ID or a full token, or an error naming
+// both accepted forms.
+func TokenID(idOrToken string) (string, error) {
+	if tokenIDPattern.MatchString(idOrToken) {
+		return idOrToken, nil
+	}
+	if t, err := kubeadm.ParseBootstrapToken(idOrToken); err == nil {
+		return t.ID, nil
+	}
+	return "", fmt.Errorf("%q is neither a token ID ([a-z0-9]{6}) nor a token ([a-z0-9]{6}.[a-z0-9]{16})", idOrToken)
+}
+
+var tokenIDPattern = regexp.MustCompile(`^[a-z0-9]{6}$`)
+
+// Delete removes the token with the given ID or "id.secret".
 func Delete(ctx context.Context, c clientset.Interface, token string) error {
-	id, _, _ := strings.Cut(token, ".")
-	if !regexpID(id) {
-		return fmt.Errorf("%q is not a token ID ([a-z0-9]{6}) or token", token)
+	id, err := TokenID(token)
+	if err != nil {
+		return err
 	}
 	if err := c.CoreV1().Secrets(metav1.NamespaceSystem).Delete(ctx, bootstrapapi.BootstrapTokenSecretPrefix+id, metav1.DeleteOptions{}); err != nil {
 		return fmt.Errorf("delete bootstrap token %s: %w", id, err)
 	}
 	return nil
-}
-
-func regexpID(id string) bool {
-	if len(id) != 6 {
-		return false
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // JoinCommand builds a join command for token from a kubeconfig's current

@@ -35,25 +35,33 @@ func TestCreateListDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	list, err := List(ctx, c)
-	if err != nil || len(list) != 2 {
-		t.Fatalf("list: %v, %v", list, err)
+	list, skipped, err := List(ctx, c)
+	if err != nil || len(list) != 2 || len(skipped) != 0 {
+		t.Fatalf("list: %v, %v, %v", list, skipped, err)
 	}
 	first := list[0]
 	if first.Token != "abcdef.0123456789abcdef" || first.Description != "for w1" || strings.Join(first.Usages, ",") != "authentication,signing" ||
-		first.Expires == nil || *first.Expires != "2026-01-01T01:00:00Z" || first.TTL(now) != "1h0m0s" || first.TTL(now.Add(2*time.Hour)) != "<invalid>" {
+		first.Expires == nil || !first.Expires.Time.Equal(now.Add(time.Hour)) || first.Kind != "BootstrapToken" || first.APIVersion != "output.kubeadm.k8s.io/v1alpha3" {
 		t.Errorf("first token %+v", first)
 	}
-	if list[1].Expires != nil || list[1].TTL(now) != "<forever>" {
+	if list[1].Expires != nil {
 		t.Errorf("a TTL of 0 never expires: %+v", list[1])
 	}
 	if err := Delete(ctx, c, "abcdef"); err != nil {
 		t.Fatal(err)
 	}
-	if err := Delete(ctx, c, "Bad!"); err == nil || !strings.Contains(err.Error(), "not a token ID") {
-		t.Errorf("bad id: %v", err)
+	for _, bad := range []string{"Bad!", "abcdef.short", "abcdefg"} {
+		if err := Delete(ctx, c, bad); err == nil || !strings.Contains(err.Error(), "neither a token ID") {
+			t.Errorf("%s: %v", bad, err)
+		}
 	}
-	if list, _ := List(ctx, c); len(list) != 1 {
+	if err := Delete(ctx, c, "zzzzzz.0123456789abcdef"); err != nil {
+		t.Errorf("delete by full token: %v", err)
+	}
+	if err := Delete(ctx, c, "abcdef"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("deleting a deleted token: %v", err)
+	}
+	if list, _, _ := List(ctx, c); len(list) != 0 {
 		t.Errorf("after delete: %v", list)
 	}
 }

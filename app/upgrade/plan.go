@@ -256,3 +256,10 @@ func orDefault(m, def map[string]string) map[string]string {
 	}
 	return m
 }
+
+// NewestVersion returns the highest version among the values of m (node
+// name to version), the cluster version when m holds the API servers.
+func NewestVersion(m map[string]string) (string, error) {
+	s, _, err := newest(m)
+	return s, err
+}

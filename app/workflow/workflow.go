@@ -19,6 +19,8 @@ type Phase[T any] struct {
 	Name  string
 	Short string
 	Long  string
+	// Example is the usage example of the phase's subcommand (--help).
+	Example string
 	// Run does the phase's work. Phases with Children may leave it nil.
 	Run func(ctx context.Context, out progress.Phase, data T) error
 	// Skip, when set and returning a reason, skips the phase (and children).

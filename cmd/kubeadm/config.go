@@ -22,14 +22,16 @@ func newConfig(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Manage configuration for a kubeadm cluster persisted in a ConfigMap in the cluster",
+		Long:  configLong,
 		Args:  cobra.NoArgs,
 		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	print := &cobra.Command{Use: "print", Short: "Print configuration", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
-	print.AddCommand(newPrintInitDefaults(s), newPrintJoinDefaults(s))
+	addConfigKubeconfigFlag(cmd)
+	print := &cobra.Command{Use: "print", Short: "Print configuration", Long: configPrintLong, Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
+	print.AddCommand(newPrintInitDefaults(s), newPrintJoinDefaults(s), newPrintResetDefaults(s), newPrintUpgradeDefaults(s))
 	imagesCmd := &cobra.Command{Use: "images", Short: "Interact with container images used by kubeadm", Args: cobra.NoArgs, RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() }}
-	imagesCmd.AddCommand(newImagesList(s))
-	cmd.AddCommand(print, imagesCmd, newConfigValidate(s))
+	imagesCmd.AddCommand(newImagesList(s), newImagesPull(s))
+	cmd.AddCommand(print, imagesCmd, newConfigValidate(s), newConfigMigrate(s))
 	return cmd
 }
 
@@ -52,6 +54,7 @@ func newPrintInitDefaults(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init-defaults",
 		Short: "Print default init configuration, that can be used for 'kubeadm init'",
+		Long:  printDefaultsLong("init"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			cfg := placeholderDefaults()
@@ -92,6 +95,7 @@ func newPrintJoinDefaults(s streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "join-defaults",
 		Short: "Print default join configuration, that can be used for 'kubeadm join'",
+		Long:  printDefaultsLong("join"),
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			j := &kubeadm.JoinConfiguration{
@@ -116,6 +120,7 @@ func newConfigValidate(s streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "validate",
 		Short: "Read a file containing the kubeadm configuration API and report any validation problems",
+		Long:  configValidateLong,
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if path == "" {
@@ -164,6 +169,7 @@ func newConfigValidate(s streams) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "", "Path to a kubeadm configuration file.")
+	addValidateCompatFlags(cmd)
 	return cmd
 }
 

@@ -142,6 +142,16 @@ the discovery information is loaded from a URL, HTTPS must be used.
 If you use a shared token for discovery, you should also pass the
 --discovery-token-ca-cert-hash flag to validate the public key of the
 root certificate authority (CA) presented by the Kubernetes Control Plane.
+Its value is "sha256:<hex>", the SHA-256 of the CA certificate's Subject
+Public Key Info (RFC 7469); 'kubeadm init' prints it. Give the flag more than
+once to accept any of several CAs. --discovery-token-unsafe-skip-ca-verification
+joins without the check instead, which lets anyone who can answer for the API
+server's address pose as the control plane.
+
+The TLS bootstrap also uses a shared token (--tls-bootstrap-token): it
+authenticates the node while it asks for its client certificate, which the
+control plane approves automatically. --token sets the discovery and the TLS
+bootstrap token at once, the usual case.
 
 A joining control plane's etcd member is added as a learner and promoted
 once in sync; joins of several control planes at once take turns.

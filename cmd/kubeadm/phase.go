@@ -39,11 +39,12 @@ func newPhaseCommandFor[T any](phases []workflow.Phase[T], command string, regis
 
 func phaseSubcommand[T any](p workflow.Phase[T], path string, args cobra.PositionalArgs, register func(*pflag.FlagSet), run func(*cobra.Command, string, []string) error) *cobra.Command {
 	c := &cobra.Command{
-		Use:   p.Name,
-		Short: p.Short,
-		Long:  p.Long,
-		Args:  args,
-		RunE:  func(cmd *cobra.Command, a []string) error { return run(cmd, path, a) },
+		Use:     p.Name,
+		Short:   p.Short,
+		Long:    p.Long,
+		Example: p.Example,
+		Args:    args,
+		RunE:    func(cmd *cobra.Command, a []string) error { return run(cmd, path, a) },
 	}
 	register(c.Flags())
 	if len(p.Children) > 0 {

@@ -39,5 +39,9 @@ stopped part-way continues when run again.`,
 	root.SetOut(out)
 	root.SetErr(errOut)
 	root.AddCommand(newInit(s), newJoin(s), newToken(s), newCerts(s), newVersion(s), newConfig(s))
+	root.AddCommand(newUpgrade(s))
+	root.AddCommand(newReset(s))
+	root.AddCommand(newCompletion(s))
+	root.AddCommand(newKubeconfig(s))
 	return root
 }

@@ -1,27 +1,32 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
 	"github.com/kubeadm-cleanroom/kubeadm/app/tokens"
 )
 
 const defaultKubeconfig = "/etc/kubernetes/admin.conf"
 
+// newToken builds `kubeadm token` with clients from the --kubeconfig file.
 func newToken(s streams) *cobra.Command {
+	return newTokenCommand(s, apiclient.FromKubeconfig)
+}
+
+// newTokenCommand builds `kubeadm token`; newClient makes the API client of
+// create, list and delete.
+func newTokenCommand(s streams, newClient clientFunc) *cobra.Command {
 	var kubeconfig string
 	cmd := &cobra.Command{
 		Use:   "token",
@@ -32,39 +37,73 @@ Bootstrap tokens are used for establishing bidirectional trust between a client 
 A bootstrap token can be used when a client (for example a node that is about to join the cluster)
 needs to trust the server it is talking to. Then a bootstrap token with the "signing" usage can be used.
 Bootstrap tokens can also function as a way to allow short-lived authentication to the API Server
-(the token serves as a way for the API Server to trust the client), for example for doing the TLS Bootstrap.`,
+(the token serves as a way for the API Server to trust the client), for example for doing the TLS Bootstrap.
+
+A bootstrap token is a Secret of type "bootstrap.kubernetes.io/token" named
+"bootstrap-token-<token-id>" in the kube-system namespace. The token has the form
+"[a-z0-9]{6}.[a-z0-9]{16}": the first part is the public token ID, the second the
+token secret, which must be kept private.
+
+More on bootstrap tokens: https://kubernetes.io/docs/reference/access-authn-authz/bootstrap-tokens/`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().StringVar(&kubeconfig, "kubeconfig", defaultKubeconfig, "The kubeconfig file to use when talking to the cluster.")
-	cmd.AddCommand(newTokenCreate(s, &kubeconfig), newTokenList(s, &kubeconfig), newTokenDelete(s, &kubeconfig), newTokenGenerate(s))
+	client := func() (clientset.Interface, error) { return newClient(kubeconfig) }
+	cmd.AddCommand(newTokenCreate(s, &kubeconfig, client), newTokenList(s, client), newTokenDelete(s, client), newTokenGenerate(s))
 	return cmd
 }
 
-func newTokenCreate(s streams, kubeconfig *string) *cobra.Command {
-	var ttl, description, certificateKey string
+// newTokenCreate builds `kubeadm token create`: one token from the flags, or
+// every token of a --config file.
+func newTokenCreate(s streams, kubeconfig *string, newClient func() (clientset.Interface, error)) *cobra.Command {
+	var description, certificateKey, configPath string
 	var usages, groups []string
 	var printJoin bool
+	ttl := &durationFlag{d: constants.DefaultTokenDuration}
 	cmd := &cobra.Command{
-		Use:   "create [token]",
-		Short: "Create bootstrap tokens on the server",
-		Args:  cobra.MaximumNArgs(1),
+		Use:                   "create [token]",
+		DisableFlagsInUseLine: true,
+		Short:                 "Create bootstrap tokens on the server",
+		Long: `Create a bootstrap token on the server, with the usages, time to live and
+description the flags give.
+
+[token] is the token to create, of the form "[a-z0-9]{6}.[a-z0-9]{16}"; it should
+be securely random. Without it kubeadm generates one.
+
+With --config, the tokens are those of the file's InitConfiguration
+bootstrapTokens instead: all are created and the first is printed.`,
+		Example: `  # A token for joining nodes, valid for 2 hours, with the join command to use
+  kubeadm token create --ttl 2h --print-join-command
+
+  # A token that never expires, for authentication only
+  kubeadm token create abcdef.0123456789abcdef --ttl 0 --usages authentication --description "CI nodes"`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t := kubeadm.BootstrapToken{Description: description, Usages: usages, Groups: groups}
-			var err error
-			if len(args) == 1 {
-				if t.Token, err = kubeadm.ParseBootstrapToken(args[0]); err != nil {
+			var list []kubeadm.BootstrapToken
+			if configPath != "" {
+				if err := notWithConfig(cmd, args, "ttl", "usages", "groups", "description"); err != nil {
 					return err
 				}
-			} else if t.Token, err = kubeadm.NewBootstrapTokenString(); err != nil {
-				return err
-			}
-			if t.TTL, err = parseDuration("--ttl", ttl); err != nil {
-				return err
-			}
-			kubeadm.SetBootstrapTokenDefaults(&t)
-			if errs := kubeadm.ValidateBootstrapToken(&t); len(errs) > 0 {
-				return errs.ToAggregate()
+				var err error
+				if list, err = tokens.FromInitConfig(configPath); err != nil {
+					return err
+				}
+			} else {
+				t := kubeadm.BootstrapToken{Description: description, Usages: usages, Groups: groups, TTL: &metav1.Duration{Duration: ttl.d}}
+				var err error
+				if len(args) == 1 {
+					if t.Token, err = kubeadm.ParseBootstrapToken(args[0]); err != nil {
+						return err
+					}
+				} else if t.Token, err = kubeadm.NewBootstrapTokenString(); err != nil {
+					return err
+				}
+				kubeadm.SetBootstrapTokenDefaults(&t)
+				if err := tokenFlagErrors(kubeadm.ValidateBootstrapToken(&t)); err != nil {
+					return err
+				}
+				list = []kubeadm.BootstrapToken{t}
 			}
 			if certificateKey != "" {
 				if errs := kubeadm.ValidateCertificateKey(certificateKey, field.NewPath("certificateKey")); len(errs) > 0 {
@@ -74,22 +113,25 @@ func newTokenCreate(s streams, kubeconfig *string) *cobra.Command {
 					return fmt.Errorf("--certificate-key is only used with --print-join-command")
 				}
 			}
-			client, err := apiclient.FromKubeconfig(*kubeconfig)
+			client, err := newClient()
 			if err != nil {
 				return err
 			}
-			if err := tokens.Create(cmd.Context(), client, t, time.Now()); err != nil {
-				return err
+			for _, t := range list {
+				if err := tokens.Create(cmd.Context(), client, t, time.Now()); err != nil {
+					return err
+				}
 			}
+			first := list[0].Token.String()
 			if !printJoin {
-				fmt.Fprintln(s.out, t.Token.String())
+				fmt.Fprintln(s.out, first)
 				return nil
 			}
 			cfg, err := clientcmd.LoadFromFile(*kubeconfig)
 			if err != nil {
 				return fmt.Errorf("load %s: %w", *kubeconfig, err)
 			}
-			join, err := tokens.JoinCommand(cfg, t.Token.String(), certificateKey)
+			join, err := tokens.JoinCommand(cfg, first, certificateKey)
 			if err != nil {
 				return err
 			}
@@ -97,7 +139,8 @@ func newTokenCreate(s streams, kubeconfig *string) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&ttl, "ttl", constants.DefaultTokenDuration.String(), "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h). If set to '0', the token will never expire")
+	cmd.Flags().StringVar(&configPath, "config", "", "Path to a kubeadm configuration file: create every token of its InitConfiguration bootstrapTokens and print the first.")
+	cmd.Flags().Var(ttl, "ttl", "The duration before the token is automatically deleted (e.g. 1s, 2m, 3h). If set to '0', the token will never expire")
 	cmd.Flags().StringVar(&description, "description", "", "A human friendly description of how this token is used.")
 	cmd.Flags().StringSliceVar(&usages, "usages", []string{"signing", "authentication"}, "Describes the ways in which this token can be used. You can pass --usages multiple times or provide a comma separated list of options. Valid options: [signing,authentication]")
 	cmd.Flags().StringSliceVar(&groups, "groups", []string{constants.NodeBootstrapTokenAuthGroup}, "Extra groups that this token will authenticate as when used for authentication. Must match \"\\\\Asystem:bootstrappers:[a-z0-9:-]{0,255}[a-z0-9]\\\\z\"")
@@ -106,76 +149,71 @@ func newTokenCreate(s streams, kubeconfig *string) *cobra.Command {
 	return cmd
 }
 
-func newTokenList(s streams, kubeconfig *string) *cobra.Command {
+// newTokenList builds `kubeadm token list` (-o text|json|yaml).
+func newTokenList(s streams, newClient func() (clientset.Interface, error)) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List bootstrap tokens on the server",
-		Args:  cobra.NoArgs,
+		Long: `List the bootstrap tokens on the server: each token with the time it has left,
+when it expires, its usages, description and extra groups. -o json and -o yaml
+print one output.kubeadm.k8s.io/v1alpha3 BootstrapToken object per token.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" && output != "yaml" {
-				return fmt.Errorf("invalid --output %q: use text, json or yaml", output)
+			if err := tokens.CheckFormat(output); err != nil {
+				return err
 			}
-			client, err := apiclient.FromKubeconfig(*kubeconfig)
+			client, err := newClient()
 			if err != nil {
 				return err
 			}
-			list, err := tokens.List(cmd.Context(), client)
+			list, skipped, err := tokens.List(cmd.Context(), client)
 			if err != nil {
 				return err
 			}
-			switch output {
-			case "json":
-				for _, t := range list {
-					b, _ := json.MarshalIndent(t, "", "    ")
-					fmt.Fprintln(s.out, string(b))
-				}
-			case "yaml":
-				for i, t := range list {
-					b, _ := yaml.Marshal(t)
-					if i > 0 {
-						fmt.Fprintln(s.out, "---")
-					}
-					fmt.Fprint(s.out, string(b))
-				}
-			default:
-				w := tabwriter.NewWriter(s.out, 10, 4, 3, ' ', 0)
-				fmt.Fprintln(w, "TOKEN\tTTL\tEXPIRES\tUSAGES\tDESCRIPTION\tEXTRA GROUPS")
-				for _, t := range list {
-					exp := "<never>"
-					if t.Expires != nil {
-						exp = *t.Expires
-					}
-					desc := t.Description
-					if desc == "" {
-						desc = "<none>"
-					}
-					fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Token, t.TTL(time.Now()), exp, strings.Join(t.Usages, ","), desc, strings.Join(t.Groups, ","))
-				}
-				w.Flush()
+			for _, sk := range skipped {
+				fmt.Fprintln(s.errOut, "WARNING: skipped", sk)
 			}
-			return nil
+			b, err := tokens.Format(list, output, time.Now())
+			if err != nil {
+				return err
+			}
+			_, err = s.out.Write(b)
+			return err
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format: text, json or yaml.")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format. One of: "+strings.Join(tokens.Formats, "|")+".")
 	return cmd
 }
 
-func newTokenDelete(s streams, kubeconfig *string) *cobra.Command {
+// newTokenDelete builds `kubeadm token delete`.
+func newTokenDelete(s streams, newClient func() (clientset.Interface, error)) *cobra.Command {
 	return &cobra.Command{
-		Use:   "delete [token-value] ...",
-		Short: "Delete bootstrap tokens on the server",
-		Args:  cobra.MinimumNArgs(1),
+		Use:                   "delete [token-value] ...",
+		DisableFlagsInUseLine: true,
+		Short:                 "Delete bootstrap tokens on the server",
+		Long: `Delete bootstrap tokens on the server.
+
+Each [token-value] is a full token ("[a-z0-9]{6}.[a-z0-9]{16}") or a token ID
+("[a-z0-9]{6}"). All of them are checked before any is deleted.`,
+		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, err := apiclient.FromKubeconfig(*kubeconfig)
+			ids := make([]string, len(args))
+			for i, a := range args {
+				id, err := tokens.TokenID(a)
+				if err != nil {
+					return err
+				}
+				ids[i] = id
+			}
+			client, err := newClient()
 			if err != nil {
 				return err
 			}
-			for _, t := range args {
-				if err := tokens.Delete(cmd.Context(), client, t); err != nil {
+			for _, id := range ids {
+				if err := tokens.Delete(cmd.Context(), client, id); err != nil {
 					return err
 				}
-				id, _, _ := strings.Cut(t, ".")
 				fmt.Fprintf(s.out, "bootstrap token %q deleted\n", id)
 			}
 			return nil
@@ -183,11 +221,17 @@ func newTokenDelete(s streams, kubeconfig *string) *cobra.Command {
 	}
 }
 
+// newTokenGenerate builds `kubeadm token generate`, which needs no cluster.
 func newTokenGenerate(s streams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "generate",
 		Short: "Generate and print a bootstrap token, but do not create it on the server",
-		Args:  cobra.NoArgs,
+		Long: `Print a randomly generated bootstrap token, for "kubeadm init --token" or
+"kubeadm join --token". Nothing is created on the server.
+
+Any token of the form "[a-z0-9]{6}.[a-z0-9]{16}" will do; this command is a
+convenience. "kubeadm init" without --token generates one itself.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			t, err := kubeadm.NewBootstrapTokenString()
 			if err != nil {
@@ -197,32 +241,4 @@ func newTokenGenerate(s streams) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-func newCerts(s streams) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "certs",
-		Short: "Commands related to handling Kubernetes certificates",
-		Args:  cobra.NoArgs,
-		RunE:  func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
-	}
-	cmd.AddCommand(&cobra.Command{
-		Use:   "certificate-key",
-		Short: "Generate certificate keys",
-		Long: `This command will print out a secure randomly-generated certificate key that can be used with
-the "init" command.
-
-You can also use "kubeadm init --upload-certs" without specifying a certificate key and it will
-generate and print one for you.`,
-		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			k, err := uploadcerts.NewCertificateKey()
-			if err != nil {
-				return err
-			}
-			fmt.Fprintln(s.out, k)
-			return nil
-		},
-	})
-	return cmd
 }

@@ -18,9 +18,16 @@ import (
 // where, with the last lines of each kubelet's log.
 func newCluster(t *testing.T, nodes ...sandbox.NodeOptions) *sandbox.Cluster {
 	t.Helper()
+	return newClusterWith(t, nil, nodes...)
+}
+
+// newClusterWith is newCluster with the image sets of versions on every
+// node (nil: the nodes' own versions).
+func newClusterWith(t *testing.T, versions []string, nodes ...sandbox.NodeOptions) *sandbox.Cluster {
+	t.Helper()
 	ctx := context.Background()
 	c, err := sandbox.Create(ctx, sandbox.CreateOptions{
-		Name: "e2e", Nodes: nodes, BenchBinary: env.benchBinary, CacheRoot: env.cache.Root, ExtraImages: []string{env.toolsImage},
+		Name: "e2e", Nodes: nodes, Versions: versions, BenchBinary: env.benchBinary, CacheRoot: env.cache.Root, ExtraImages: []string{env.toolsImage},
 		Log: func(f string, a ...any) { t.Logf(f, a...) },
 	})
 	if err != nil {

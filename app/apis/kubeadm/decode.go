@@ -26,8 +26,18 @@ type Documents struct {
 	// KubeProxyRaw is the KubeProxyConfiguration document as JSON, for
 	// code that must tell fields the user set from defaults.
 	KubeProxyRaw []byte
+	// KubeletRaw is the KubeletConfiguration document as JSON, for code
+	// that must keep only the fields the user set (config migrate).
+	KubeletRaw []byte
 	// Warnings are to be shown to the user (deprecated versions).
 	Warnings []string
+
+	// V1beta3ControlPlaneTimeout is a v1beta3 ClusterConfiguration's
+	// apiServer.timeoutForControlPlane. Decode moves it into the Init and
+	// Join documents of the file (timeouts.controlPlaneComponentHealthCheck,
+	// as upstream converts it); a caller that makes up an InitConfiguration
+	// for a file without one applies it there.
+	V1beta3ControlPlaneTimeout *metav1.Duration
 }
 
 // oldVersions are kubeadm API versions no longer read, with the release
@@ -66,7 +76,51 @@ func Decode(source string, data []byte) (*Documents, error) {
 			return nil, err
 		}
 	}
+	docs.moveV1beta3Timeout()
 	return docs, nil
+}
+
+// moveV1beta3Timeout puts a v1beta3 apiServer.timeoutForControlPlane where
+// v1beta4 keeps it: timeouts.controlPlaneComponentHealthCheck of the
+// InitConfiguration and JoinConfiguration, unless they set their own.
+func (d *Documents) moveV1beta3Timeout() {
+	if d.V1beta3ControlPlaneTimeout == nil {
+		return
+	}
+	for _, timeouts := range []**Timeouts{initTimeouts(d.Init), joinTimeouts(d.Join)} {
+		if timeouts != nil {
+			*timeouts = WithControlPlaneTimeout(*timeouts, d.V1beta3ControlPlaneTimeout)
+		}
+	}
+}
+
+// WithControlPlaneTimeout returns t with controlPlaneComponentHealthCheck
+// set to cp unless t sets it already.
+func WithControlPlaneTimeout(t *Timeouts, cp *metav1.Duration) *Timeouts {
+	if cp == nil {
+		return t
+	}
+	if t == nil {
+		t = &Timeouts{}
+	}
+	if t.ControlPlaneComponentHealthCheck == nil {
+		t.ControlPlaneComponentHealthCheck = &metav1.Duration{Duration: cp.Duration}
+	}
+	return t
+}
+
+func initTimeouts(c *InitConfiguration) **Timeouts {
+	if c == nil {
+		return nil
+	}
+	return &c.Timeouts
+}
+
+func joinTimeouts(c *JoinConfiguration) **Timeouts {
+	if c == nil {
+		return nil
+	}
+	return &c.Timeouts
 }
 
 func stripComments(s string) string {
@@ -86,13 +140,13 @@ func (d *Documents) add(where string, tm metav1.TypeMeta, js []byte) error {
 	}
 	switch {
 	case gv == V1beta3:
-		converted, warning, err := convertV1beta3(tm.Kind, js)
+		converted, cpTimeout, err := convertV1beta3(tm.Kind, js)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%s: %s is deprecated; convert the file with 'kubeadm config migrate --old-config <file> --new-config <new-file>'", where, V1beta3))
-		if warning != "" {
-			d.Warnings = append(d.Warnings, where+": "+warning)
+		if cpTimeout != nil {
+			d.V1beta3ControlPlaneTimeout = cpTimeout
 		}
 		return d.addKubeadm(where, tm.Kind, converted)
 	case gv == V1beta4:
@@ -102,6 +156,7 @@ func (d *Documents) add(where string, tm metav1.TypeMeta, js []byte) error {
 			return fmt.Errorf("%s: a second %s", where, tm.Kind)
 		}
 		d.Kubelet = &kubeletv1beta1.KubeletConfiguration{}
+		d.KubeletRaw = js
 		return strictDecode(where, js, d.Kubelet)
 	case gv == KubeProxyGroupV && tm.Kind == KindKubeProxy:
 		if d.KubeProxy != nil {

@@ -3,6 +3,8 @@ package kubeadm
 import (
 	"strings"
 	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 func TestDecodeErrors(t *testing.T) {
@@ -122,9 +124,54 @@ nodeRegistration:
 	if d.Join.Timeouts == nil || d.Join.Timeouts.Discovery.Duration.String() != "2m0s" || d.Join.NodeRegistration.KubeletExtraArgs[0].Name != "node-labels" {
 		t.Errorf("join %+v", d.Join)
 	}
+	if cp := d.Join.Timeouts.ControlPlaneComponentHealthCheck; cp == nil || cp.Duration.String() != "4m0s" {
+		t.Errorf("apiServer.timeoutForControlPlane moves to the JoinConfiguration's timeouts: %v", cp)
+	}
 	joined := strings.Join(d.Warnings, "\n")
-	if !strings.Contains(joined, "v1beta3 is deprecated") || !strings.Contains(joined, "timeoutForControlPlane") {
+	if !strings.Contains(joined, "v1beta3 is deprecated") || strings.Contains(joined, "timeoutForControlPlane") {
 		t.Errorf("warnings %v", d.Warnings)
+	}
+}
+
+// TestDecodeV1beta3ControlPlaneTimeout checks where a v1beta3
+// apiServer.timeoutForControlPlane goes, as upstream converts it.
+func TestDecodeV1beta3ControlPlaneTimeout(t *testing.T) {
+	const cluster = "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: 7m\n"
+	str := func(d *metav1.Duration) string {
+		if d == nil {
+			return ""
+		}
+		return d.Duration.String()
+	}
+	cases := []struct {
+		name, doc string
+		init      string // the InitConfiguration's controlPlaneComponentHealthCheck, "" for no InitConfiguration
+		kept      string // V1beta3ControlPlaneTimeout
+	}{
+		{"init", cluster + "---\napiVersion: kubeadm.k8s.io/v1beta3\nkind: InitConfiguration\n", "7m0s", "7m0s"},
+		{"v1beta4 init keeps its own", cluster + "---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\ntimeouts:\n  controlPlaneComponentHealthCheck: 1m\n", "1m0s", "7m0s"},
+		{"alone", cluster, "", "7m0s"},
+		{"zero", "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: 0s\n", "", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := Decode("old.yaml", []byte(c.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Init != nil && str(d.Init.Timeouts.ControlPlaneComponentHealthCheck) != c.init {
+				t.Errorf("init timeout %v, want %q", d.Init.Timeouts, c.init)
+			}
+			if str(d.V1beta3ControlPlaneTimeout) != c.kept {
+				t.Errorf("kept timeout %v, want %q", d.V1beta3ControlPlaneTimeout, c.kept)
+			}
+			if strings.Contains(strings.Join(d.Warnings, "\n"), "timeoutForControlPlane") {
+				t.Errorf("warnings %v", d.Warnings)
+			}
+		})
+	}
+	if _, err := Decode("old.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: soon\n")); err == nil || !strings.Contains(err.Error(), "apiServer.timeoutForControlPlane") {
+		t.Errorf("a bad duration must name the field: %v", err)
 	}
 }
 

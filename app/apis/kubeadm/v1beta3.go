@@ -4,38 +4,49 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
 // convertV1beta3 turns a v1beta3 kubeadm document into its v1beta4 form:
 // extraArgs maps become ordered lists (sorted by name, as upstream converts
-// them), and timeouts move to their v1beta4 places. It returns a warning
-// when a setting had to move between documents and could not.
-func convertV1beta3(kind string, js []byte) ([]byte, string, error) {
+// them), and timeouts move to their v1beta4 places. A ClusterConfiguration's
+// apiServer.timeoutForControlPlane belongs to other documents in v1beta4
+// (Init and Join timeouts.controlPlaneComponentHealthCheck): it is removed
+// and returned for Decode to move.
+func convertV1beta3(kind string, js []byte) ([]byte, *metav1.Duration, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(js, &doc); err != nil {
-		return nil, "", err
+		return nil, nil, err
 	}
 	doc["apiVersion"] = V1beta4
-	warning := ""
+	var cpTimeout *metav1.Duration
 	switch kind {
 	case KindCluster:
 		for _, comp := range []string{"apiServer", "controllerManager", "scheduler"} {
 			if m, ok := doc[comp].(map[string]any); ok {
 				if err := argsMapToList(m, comp+".extraArgs"); err != nil {
-					return nil, "", err
+					return nil, nil, err
 				}
 			}
 		}
 		if api, ok := doc["apiServer"].(map[string]any); ok {
-			if _, ok := api["timeoutForControlPlane"]; ok {
+			if v, ok := api["timeoutForControlPlane"]; ok {
 				delete(api, "timeoutForControlPlane")
-				warning = "apiServer.timeoutForControlPlane is set in v1beta4 as InitConfiguration timeouts.controlPlaneComponentHealthCheck; the value was dropped"
+				d, err := parseV1beta3Duration(v, "apiServer.timeoutForControlPlane")
+				if err != nil {
+					return nil, nil, err
+				}
+				if d.Duration != 0 {
+					cpTimeout = d
+				}
 			}
 		}
 		if etcd, ok := doc["etcd"].(map[string]any); ok {
 			if local, ok := etcd["local"].(map[string]any); ok {
 				if err := argsMapToList(local, "etcd.local.extraArgs"); err != nil {
-					return nil, "", err
+					return nil, nil, err
 				}
 			}
 		}
@@ -44,7 +55,7 @@ func convertV1beta3(kind string, js []byte) ([]byte, string, error) {
 			if v, ok := nr["kubeletExtraArgs"]; ok {
 				list, err := mapToArgs(v, "nodeRegistration.kubeletExtraArgs")
 				if err != nil {
-					return nil, "", err
+					return nil, nil, err
 				}
 				nr["kubeletExtraArgs"] = list
 			}
@@ -63,10 +74,23 @@ func convertV1beta3(kind string, js []byte) ([]byte, string, error) {
 			}
 		}
 	default:
-		return nil, "", fmt.Errorf("kind %s does not exist in %s", kind, V1beta3)
+		return nil, nil, fmt.Errorf("kind %s does not exist in %s", kind, V1beta3)
 	}
 	out, err := json.Marshal(doc)
-	return out, warning, err
+	return out, cpTimeout, err
+}
+
+// parseV1beta3Duration reads a duration field ("4m0s") of a v1beta3 document.
+func parseV1beta3Duration(v any, path string) (*metav1.Duration, error) {
+	s, ok := v.(string)
+	if !ok {
+		return nil, fmt.Errorf("%s: must be a duration like 4m0s", path)
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %q is not a duration like 4m0s", path, s)
+	}
+	return &metav1.Duration{Duration: d}, nil
 }
 
 func argsMapToList(component map[string]any, path string) error {

@@ -1,6 +1,7 @@
 package kubeletstart
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -63,15 +64,27 @@ func (f *Files) Unchanged(kubeletDir string) bool {
 	return true
 }
 
-// InitSystem starts and restarts the kubelet service.
+// InitSystem starts, restarts and stops the kubelet service.
 type InitSystem interface {
 	// Present reports whether this init system manages services here.
 	Present() bool
 	RestartKubelet() error
+	StopKubelet() error
 }
 
 // Systemd is the systemd init system, present when systemd is PID 1.
-type Systemd struct{}
+type Systemd struct {
+	// Exec runs a command and returns its combined output; nil runs it
+	// for real (tests inject a fake).
+	Exec func(name string, args ...string) ([]byte, error)
+}
+
+func (s Systemd) exec(name string, args ...string) ([]byte, error) {
+	if s.Exec != nil {
+		return s.Exec(name, args...)
+	}
+	return exec.Command(name, args...).CombinedOutput()
+}
 
 // Present reports whether systemd runs this machine.
 func (Systemd) Present() bool {
@@ -83,9 +96,17 @@ func (Systemd) Present() bool {
 }
 
 // RestartKubelet runs systemctl restart kubelet.
-func (Systemd) RestartKubelet() error {
-	if out, err := exec.Command("systemctl", "restart", "kubelet").CombinedOutput(); err != nil {
-		return fmt.Errorf("systemctl restart kubelet: %w: %s", err, out)
+func (s Systemd) RestartKubelet() error {
+	if out, err := s.exec("systemctl", "restart", "kubelet"); err != nil {
+		return fmt.Errorf("systemctl restart kubelet: %w: %s", err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// StopKubelet runs systemctl stop kubelet.
+func (s Systemd) StopKubelet() error {
+	if out, err := s.exec("systemctl", "stop", "kubelet"); err != nil {
+		return fmt.Errorf("systemctl stop kubelet: %w: %s", err, bytes.TrimSpace(out))
 	}
 	return nil
 }

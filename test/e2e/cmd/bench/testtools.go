@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -75,5 +76,52 @@ func serveCommand(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&addr, "listen", ":8080", "address to listen on")
+	return cmd
+}
+
+// probeCommand requests --url every --interval for ever, printing each
+// failure as it happens and a running count every ten requests, so that
+// a test reads from the Pod's log whether a workload stayed reachable.
+func probeCommand(g *globals) *cobra.Command {
+	var url string
+	var interval time.Duration
+	cmd := &cobra.Command{
+		Use:    "probe",
+		Short:  "GET --url every --interval and log failures and counts",
+		Hidden: true,
+		Args:   cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			client := &http.Client{Timeout: 2 * time.Second}
+			ok, failed := 0, 0
+			tick := time.NewTicker(interval)
+			defer tick.Stop()
+			for {
+				resp, err := client.Get(url)
+				if err == nil {
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						err = fmt.Errorf("status %d", resp.StatusCode)
+					}
+				}
+				if err != nil {
+					failed++
+					fmt.Fprintf(g.out, "%s FAIL %v\n", time.Now().UTC().Format(time.RFC3339), err)
+				} else {
+					ok++
+				}
+				if (ok+failed)%10 == 0 {
+					fmt.Fprintf(g.out, "COUNT ok=%d failed=%d\n", ok, failed)
+				}
+				select {
+				case <-cmd.Context().Done():
+					return nil
+				case <-tick.C:
+				}
+			}
+		},
+	}
+	cmd.Flags().StringVar(&url, "url", "", "URL to request")
+	cmd.Flags().DurationVar(&interval, "interval", time.Second, "time between requests")
 	return cmd
 }

@@ -27,6 +27,7 @@ const (
 // the nodes and Pods.
 func upCommand(g *globals) *cobra.Command {
 	var kubeadmBin, version string
+	var imageVersions []string
 	var controlPlanes, workers int
 	cmd := &cobra.Command{
 		Use:   "up",
@@ -59,7 +60,7 @@ func upCommand(g *globals) *cobra.Command {
 			for _, n := range nodes {
 				opts = append(opts, sandbox.NodeOptions{Name: n, Version: version})
 			}
-			c, err := sandbox.Create(ctx, sandbox.CreateOptions{Name: g.cluster, Nodes: opts, BenchBinary: self, Log: logger(g.out), ExtraImages: []string{tools}})
+			c, err := sandbox.Create(ctx, sandbox.CreateOptions{Name: g.cluster, Nodes: opts, Versions: imageVersions, BenchBinary: self, Log: logger(g.out), ExtraImages: []string{tools}})
 			if err != nil {
 				return err
 			}
@@ -127,6 +128,7 @@ func upCommand(g *globals) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&kubeadmBin, "kubeadm", "bin/kubeadm", "the kubeadm binary to install on the nodes")
 	cmd.Flags().StringVar(&version, "version", artifacts.DefaultVersion, "Kubernetes version")
+	cmd.Flags().StringSliceVar(&imageVersions, "image-versions", nil, "Kubernetes versions whose images every node gets (default: --version), e.g. v1.36.3,v1.37.1 for an upgrade")
 	cmd.Flags().IntVar(&controlPlanes, "control-planes", 1, "control-plane nodes (more than one puts them behind the host haproxy)")
 	cmd.Flags().IntVar(&workers, "workers", 1, "worker nodes")
 	return cmd

@@ -1,0 +1,196 @@
+package upgradeflow
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
+)
+
+// componentCerts are the certificates and kubeconfigs renewed with each
+// component, as upstream renews them during an upgrade.
+func componentCerts(component string, localEtcd bool) []string {
+	switch component {
+	case constants.Etcd:
+		return []string{"etcd-server", "etcd-peer", "etcd-healthcheck-client"}
+	case constants.KubeAPIServer:
+		out := []string{"apiserver", "apiserver-kubelet-client", "front-proxy-client"}
+		if localEtcd {
+			out = append(out, "apiserver-etcd-client")
+		}
+		return out
+	case constants.KubeControllerManager:
+		return []string{"controller-manager.conf"}
+	case constants.KubeScheduler:
+		return []string{"scheduler.conf"}
+	}
+	return nil
+}
+
+// steps renders the target manifest of each component of this node.
+func (d *Data) steps(out progress.Phase) ([]upgrade.Step, error) {
+	localEtcd := d.lcp.Etcd != nil
+	var steps []upgrade.Step
+	for _, c := range upgrade.Components(localEtcd) {
+		if c.Name == constants.Etcd && !d.Settings.EtcdUpgrade {
+			out.Infof("etcd: left as it is (--etcd-upgrade=false)")
+			continue
+		}
+		target, err := Render(d.cluster, d.lcp, c.Name, d.run.Patches)
+		if err != nil {
+			return nil, err
+		}
+		s := upgrade.Step{Component: c.Name, Target: target}
+		if c.Name == constants.Etcd {
+			s.StopFirst = []string{constants.KubeAPIServer}
+		}
+		if d.Settings.CertificateRenewal {
+			names := componentCerts(c.Name, localEtcd)
+			s.Renew = func() error { return d.renew(out, names) }
+		}
+		steps = append(steps, s)
+	}
+	return steps, nil
+}
+
+func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
+	steps, err := d.steps(out)
+	if err != nil {
+		return err
+	}
+	store := &fileStore{dir: d.run.ManifestsDir, backupDir: d.backupDir("manifests")}
+	changed := false
+	for _, s := range steps {
+		cur, err := store.Read(s.Component)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(cur, s.Target) {
+			changed = true
+			if d.Settings.DryRun {
+				out.Infof("would upgrade %s: %s -> %s", s.Component, imageOf(cur), imageOf(s.Target))
+			}
+		}
+	}
+	if d.Settings.DryRun || !changed {
+		if !changed {
+			out.Infof("every control-plane manifest of this node is already at %s", d.target)
+		}
+		return nil
+	}
+	r := &upgrade.Rollout{Manifests: store, Timeout: d.Timeouts.UpgradeManifests.Duration, Infof: out.Infof}
+	c, err := d.apiClient()
+	if err != nil {
+		return err
+	}
+	w := &mirrorWatcher{client: c, nodeName: d.node}
+	if d.lcp.Etcd != nil {
+		w.etcdAddress, w.etcdDataDir = d.lcp.Etcd.AdvertiseAddress, d.lcp.EtcdDataDir
+		w.etcd = d.localEtcd
+		single, err := d.backupEtcd(ctx, out)
+		if err != nil {
+			return err
+		}
+		if single {
+			snap, lcp, failed := d.SnapshotPath, d.lcp, d.backupDir("etcd")
+			r.RestoreEtcd = func(context.Context) error {
+				kept, err := restoreSnapshot(snap, lcp, failed)
+				if kept != "" {
+					out.Infof("etcd: the data etcd had when the upgrade failed is kept in %s", kept)
+				}
+				return err
+			}
+		}
+	}
+	r.Watcher = w
+	if err := r.Run(ctx, steps); err != nil {
+		d.Failure = err
+		return err
+	}
+	if d.Settings.CertificateRenewal {
+		return d.renew(out, []string{"admin.conf", "super-admin.conf"})
+	}
+	return nil
+}
+
+// localEtcd connects to this node's etcd member only.
+func (d *Data) localEtcd() (*etcd.Client, error) {
+	dir := d.certsDir()
+	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
+	if err != nil {
+		return nil, err
+	}
+	return etcd.New([]string{d.lcp.Etcd.ClientURL()}, tlsCfg, 2*time.Second)
+}
+
+// backupEtcd snapshots the local etcd member through the snapshot API and
+// reports whether it is the cluster's only member.
+func (d *Data) backupEtcd(ctx context.Context, out progress.Phase) (single bool, err error) {
+	c, err := d.localEtcd()
+	if err != nil {
+		return false, err
+	}
+	defer c.Close()
+	mctx, cancel := context.WithTimeout(ctx, d.Timeouts.EtcdAPICall.Duration)
+	members, err := c.Members(mctx)
+	cancel()
+	if err != nil {
+		return false, fmt.Errorf("list etcd members before the backup: %w", err)
+	}
+	path := filepath.Join(d.backupDir("etcd"), "snapshot.db")
+	start := time.Now()
+	size, err := saveSnapshot(ctx, c, path)
+	if err != nil {
+		return false, err
+	}
+	d.SnapshotPath = path
+	out.Infof("etcd backup (snapshot of member %s, %d bytes, %s): %s", d.lcp.Etcd.Name, size, time.Since(start).Round(time.Millisecond), path)
+	return len(members) == 1, nil
+}
+
+func imageOf(manifest []byte) string {
+	p, err := manifests.Unmarshal(manifest)
+	if err != nil || len(p.Spec.Containers) == 0 {
+		return "?"
+	}
+	return p.Spec.Containers[0].Image
+}
+
+// fileStore is the static Pod directory, with backups in backupDir.
+type fileStore struct{ dir, backupDir string }
+
+func (f *fileStore) path(c string) string { return filepath.Join(f.dir, c+".yaml") }
+
+func (f *fileStore) Read(c string) ([]byte, error) {
+	b, err := os.ReadFile(f.path(c))
+	if err != nil {
+		return nil, fmt.Errorf("read the %s manifest: %w", c, err)
+	}
+	return b, nil
+}
+
+func (f *fileStore) Write(c string, b []byte) error { return atomicfile.Write(f.path(c), b, 0o600) }
+
+func (f *fileStore) Remove(c string) error {
+	if err := os.Remove(f.path(c)); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("remove the %s manifest: %w", c, err)
+	}
+	return nil
+}
+
+func (f *fileStore) Backup(c string, b []byte) (string, error) {
+	if err := os.MkdirAll(f.backupDir, 0o700); err != nil {
+		return "", fmt.Errorf("create manifest backup directory: %w", err)
+	}
+	p := filepath.Join(f.backupDir, c+".yaml")
+	return p, atomicfile.Write(p, b, 0o600)
+}

@@ -1,0 +1,182 @@
+package upgradeflow
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
+)
+
+// ErrNotConfirmed is returned when the user answers no to apply's question.
+var ErrNotConfirmed = errors.New("upgrade not confirmed: nothing was changed")
+
+func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
+	if d.Command == Apply && !d.isCP {
+		return fmt.Errorf("upgrade apply runs on a control-plane node, and this node has no %s: run kubeadm upgrade node here instead",
+			filepath.Join(d.run.ManifestsDir, "kube-apiserver.yaml"))
+	}
+	c, err := d.apiClient()
+	if err != nil {
+		return err
+	}
+	actx, cancel := d.withAPITimeout(ctx)
+	defer cancel()
+	cluster, err := uploadconfig.ReadClusterConfiguration(actx, c)
+	if err != nil {
+		return err
+	}
+	state, err := ReadClusterState(actx, c)
+	if err != nil {
+		return err
+	}
+	if d.current, err = state.ClusterVersion(); err != nil {
+		return err
+	}
+	if err := d.chooseTarget(out, cluster, state); err != nil {
+		return err
+	}
+	d.node, err = nodeName(d.KubernetesDir, d.KubeletDir)
+	if err != nil {
+		return err
+	}
+	kubeadm.SetClusterDefaults(cluster)
+	cluster.KubernetesVersion = d.target
+	d.cluster = cluster
+	if d.Settings.PrintConfig {
+		b, err := kubeadm.Encode(cluster)
+		if err != nil {
+			return err
+		}
+		out.Infof("the cluster configuration this upgrade uses:\n%s", strings.TrimSpace(string(b)))
+	}
+	r := preflight.Run(d.healthChecks(ctx, state), d.Settings.IgnorePreflightErrors)
+	for _, w := range append(r.Warnings, r.Ignored...) {
+		out.Warnf("%s", w)
+	}
+	if err := r.Err(); err != nil {
+		return err
+	}
+	out.Infof("cluster at %s, this node (%s) goes to %s", d.current, d.node, d.target)
+	if d.Command == Apply && !d.Yes && !d.Settings.DryRun {
+		return d.confirm(out)
+	}
+	return nil
+}
+
+// chooseTarget sets the target version: apply's argument, checked against
+// the version policy; for node, the version apply stored in the cluster.
+func (d *Data) chooseTarget(out progress.Phase, cluster *kubeadm.ClusterConfiguration, state *ClusterState) error {
+	if d.Command == Node {
+		d.target = cluster.KubernetesVersion
+		if _, err := versions.For(d.target); err != nil {
+			return fmt.Errorf("the cluster's configuration asks for %s: %w", d.target, err)
+		}
+		return nil
+	}
+	if d.Target == "" {
+		return fmt.Errorf("missing the version to upgrade to: kubeadm upgrade apply <version>, e.g. %s", versions.Tool)
+	}
+	if _, err := versions.Parse(d.Target); err != nil {
+		return fmt.Errorf("invalid version %q: %w", d.Target, err)
+	}
+	var kubelets []string
+	for _, v := range state.Kubelets {
+		kubelets = append(kubelets, v)
+	}
+	warnings, err := upgrade.CheckVersion(d.current, d.Target, versions.Tool, upgrade.PolicyOptions{Force: d.Settings.Force,
+		AllowExperimental: d.Settings.AllowExperimental, AllowRC: d.Settings.AllowRC, KubeletVersions: kubelets})
+	if err != nil {
+		return err
+	}
+	for _, w := range warnings {
+		out.Warnf("%s", w)
+	}
+	d.target = d.Target
+	return nil
+}
+
+func (d *Data) healthChecks(ctx context.Context, state *ClusterState) []preflight.Check {
+	localEtcd := d.lcp.Etcd != nil
+	checks := []preflight.Check{
+		{Name: "ControlPlaneNodesReady", Run: func() ([]string, error) {
+			if len(state.NotReady) > 0 {
+				return nil, fmt.Errorf("control-plane nodes not Ready: %s", strings.Join(state.NotReady, ", "))
+			}
+			return nil, nil
+		}},
+		{Name: "StaticPods", Run: func() ([]string, error) {
+			if m := state.MissingStaticPods(localEtcd); len(m) > 0 {
+				return nil, fmt.Errorf("control-plane Pods missing: %s", strings.Join(m, ", "))
+			}
+			if len(state.Unready) > 0 {
+				return nil, fmt.Errorf("control-plane Pods not Ready: %s", strings.Join(state.Unready, ", "))
+			}
+			return nil, nil
+		}},
+	}
+	if localEtcd && d.isCP {
+		checks = append(checks, preflight.Check{Name: "EtcdHealth", Run: func() ([]string, error) {
+			c, err := d.etcdClient(ctx)
+			if err != nil {
+				return nil, err
+			}
+			defer c.Close()
+			hctx, cancel := context.WithTimeout(ctx, d.Timeouts.EtcdAPICall.Duration)
+			defer cancel()
+			return nil, c.Healthy(hctx)
+		}})
+	}
+	return checks
+}
+
+// etcdClient connects to every member the local one knows of.
+func (d *Data) etcdClient(ctx context.Context) (*etcd.Client, error) {
+	dir := d.certsDir()
+	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
+	if err != nil {
+		return nil, err
+	}
+	local, err := etcd.New([]string{d.lcp.Etcd.ClientURL()}, tlsCfg, 5*time.Second)
+	if err != nil {
+		return nil, err
+	}
+	mctx, cancel := context.WithTimeout(ctx, d.Timeouts.EtcdAPICall.Duration)
+	defer cancel()
+	members, err := local.Members(mctx)
+	local.Close()
+	if err != nil {
+		return nil, fmt.Errorf("list etcd members through %s: %w", d.lcp.Etcd.ClientURL(), err)
+	}
+	var eps []string
+	for _, m := range members {
+		eps = append(eps, m.ClientURLs...)
+	}
+	if len(eps) == 0 {
+		eps = []string{d.lcp.Etcd.ClientURL()}
+	}
+	return etcd.New(eps, tlsCfg, 5*time.Second)
+}
+
+func (d *Data) confirm(out progress.Phase) error {
+	if d.In == nil {
+		return ErrNotConfirmed
+	}
+	out.Infof("Are you sure you want to proceed with the upgrade to %s? [y/N]:", d.target)
+	line, _ := bufio.NewReader(d.In).ReadString('\n')
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return nil
+	}
+	return ErrNotConfirmed
+}

@@ -1,0 +1,198 @@
+package upgradeflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+)
+
+// mirrorHashAnnotation is where the kubelet puts the hash of the manifest a
+// mirror Pod stands for.
+const mirrorHashAnnotation = "kubernetes.io/config.hash"
+
+// crashLoopRestarts is how many restarts of a new static Pod's container
+// end the wait early: it will not come up by itself.
+const crashLoopRestarts = 2
+
+// stoppedFor is how long etcd must stay stopped before its data is
+// replaced.
+var stoppedFor = time.Second
+
+// pollInterval is how often the watcher looks at a mirror Pod.
+var pollInterval = 200 * time.Millisecond
+
+// mirrorWatcher follows static Pods through their mirror Pods in the API.
+type mirrorWatcher struct {
+	client   clientset.Interface
+	nodeName string
+	// etcdAddress and etcdDataDir tell when the local etcd has stopped.
+	etcdAddress string
+	etcdDataDir string
+	// etcd connects to the local etcd member, whose upgrade is followed
+	// there: its API server is stopped meanwhile.
+	etcd func() (*etcd.Client, error)
+}
+
+func (w *mirrorWatcher) pod(ctx context.Context, component string) (*corev1.Pod, error) {
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	return w.client.CoreV1().Pods(constants.KubeSystemNamespace).Get(rctx, component+"-"+w.nodeName, metav1.GetOptions{})
+}
+
+// Hash returns the hash the kubelet put on the component's mirror Pod.
+func (w *mirrorWatcher) Hash(ctx context.Context, component string) (string, error) {
+	p, err := w.pod(ctx, component)
+	if err != nil {
+		return "", err
+	}
+	return p.Annotations[mirrorHashAnnotation], nil
+}
+
+// Wait polls the mirror Pod until its hash is accepted and it is Ready. A
+// container of the accepted Pod that keeps failing ends the wait early,
+// with the container's own reason. etcd is followed on the member itself.
+func (w *mirrorWatcher) Wait(ctx context.Context, component string, manifest []byte, accept func(string) bool) error {
+	if component == constants.Etcd && w.etcd != nil {
+		return w.waitEtcd(ctx, manifest)
+	}
+	last := errors.New("no mirror Pod seen yet")
+	for {
+		p, err := w.pod(ctx, component)
+		switch {
+		case err != nil:
+			last = fmt.Errorf("read mirror Pod %s/%s-%s: %w", constants.KubeSystemNamespace, component, w.nodeName, err)
+		case !accept(p.Annotations[mirrorHashAnnotation]):
+			last = fmt.Errorf("mirror Pod %s still runs the previous manifest", p.Name)
+		case podReady(p):
+			return nil
+		default:
+			if err := crashLooping(p); err != nil {
+				return err
+			}
+			last = fmt.Errorf("mirror Pod %s runs the new manifest but is not Ready", p.Name)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last seen: %v)", ctx.Err(), last)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+// waitEtcd waits until the local member answers, knows a leader and runs
+// the version of the manifest's image (tag 3.7.0-0: version 3.7.0).
+func (w *mirrorWatcher) waitEtcd(ctx context.Context, manifest []byte) error {
+	want, _, _ := strings.Cut(imageTag(imageOf(manifest)), "-")
+	c, err := w.etcd()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	ep := c.Endpoints()[0]
+	last := errors.New("no answer yet")
+	for {
+		v, err := c.EndpointVersion(ctx, ep)
+		switch {
+		case err != nil:
+			last = err
+		case want == "" || v == want:
+			return nil
+		default:
+			last = fmt.Errorf("etcd at %s runs %s, not %s", ep, v, want)
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (last seen: %v)", ctx.Err(), last)
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func podReady(p *corev1.Pod) bool {
+	for _, c := range p.Status.Conditions {
+		if c.Type == corev1.PodReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}
+
+func crashLooping(p *corev1.Pod) error {
+	for _, c := range p.Status.ContainerStatuses {
+		t := c.LastTerminationState.Terminated
+		if c.RestartCount >= crashLoopRestarts && t != nil && t.ExitCode != 0 {
+			msg := t.Message
+			if msg == "" {
+				msg = t.Reason
+			}
+			return fmt.Errorf("container %s of %s exited %d times, last with code %d: %s", c.Name, p.Name, c.RestartCount, t.ExitCode, msg)
+		}
+	}
+	return nil
+}
+
+// WaitStopped waits until the local etcd no longer answers on its client
+// port and has let go of its database file, so that its data can be
+// replaced. Other components are not stopped by the rollout.
+func (w *mirrorWatcher) WaitStopped(ctx context.Context, component string) error {
+	if component != constants.Etcd {
+		return fmt.Errorf("wait for %s to stop: only etcd is stopped during a rollback", component)
+	}
+	addr := net.JoinHostPort(w.etcdAddress, fmt.Sprint(constants.EtcdListenClientPort))
+	db := filepath.Join(w.etcdDataDir, "member", "snap", "db")
+	var since time.Time
+	for {
+		// Stopped for a second on end: the kubelet has dealt with the
+		// removed manifest and starts nothing late.
+		if !listening(addr) && unlocked(db) {
+			if since.IsZero() {
+				since = time.Now()
+			} else if time.Since(since) >= stoppedFor {
+				return nil
+			}
+		} else {
+			since = time.Time{}
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("etcd still runs (%s answers or %s is locked): %w", addr, db, ctx.Err())
+		case <-time.After(pollInterval):
+		}
+	}
+}
+
+func listening(addr string) bool {
+	c, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+// unlocked reports whether nobody holds etcd's lock on its database file.
+func unlocked(path string) bool {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return os.IsNotExist(err)
+	}
+	defer f.Close()
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		return false
+	}
+	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+	return true
+}

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
+	"github.com/kubeadm-cleanroom/kubeadm/app/images"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+)
+
+func newImagesPull(s streams) *cobra.Command {
+	var path, version, repo, socket, gates string
+	cmd := &cobra.Command{
+		Use:   "pull",
+		Short: "Pull images used by kubeadm",
+		Long: `Pull images used by kubeadm through the node's container runtime (CRI).
+Images the runtime already holds are not pulled again.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg := config.NewInit()
+			if path != "" {
+				var err error
+				if cfg, err = config.LoadInitFile(path); err != nil {
+					return err
+				}
+			}
+			if version != "" {
+				cfg.Cluster.KubernetesVersion = version
+			}
+			if cmd.Flags().Changed("image-repository") {
+				cfg.Cluster.ImageRepository = repo
+			}
+			if gates != "" {
+				g, err := parseFeatureGates(gates)
+				if err != nil {
+					return err
+				}
+				cfg.Cluster.FeatureGates = g
+			}
+			kubeadm.SetClusterDefaults(cfg.Cluster)
+			if errs := kubeadm.ValidateCluster(cfg.Cluster); len(errs) > 0 {
+				return errs.ToAggregate()
+			}
+			list, err := images.List(cfg.Cluster)
+			if err != nil {
+				return err
+			}
+			if socket == "" {
+				socket = cfg.Init.NodeRegistration.CRISocket
+			}
+			if socket == "" {
+				if socket, err = (config.LocalHost{}).DetectCRISocket(); err != nil {
+					return err
+				}
+			}
+			rt, err := cri.Dial(cmd.Context(), socket)
+			if err != nil {
+				return err
+			}
+			defer rt.Close()
+			out := progress.Phase{R: &progress.Human{W: s.out}, Name: "config/images"}
+			return images.Pull(cmd.Context(), out, rt, list)
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&path, "config", "", "Path to a kubeadm configuration file.")
+	fs.StringVar(&socket, "cri-socket", "", "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket.")
+	fs.StringVar(&gates, "feature-gates", "", "A set of key=value pairs that describe feature gates for various features. Options are:\nRootlessControlPlane=true|false (ALPHA - default=false)")
+	fs.StringVar(&repo, "image-repository", "registry.k8s.io", "Choose a container registry to pull control plane images from")
+	fs.StringVar(&version, "kubernetes-version", "", "Choose a specific Kubernetes version for the control plane (default: this kubeadm's version).")
+	return cmd
+}

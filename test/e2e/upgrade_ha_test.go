@@ -1,0 +1,123 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
+)
+
+// TestUpgradeHACluster upgrades three control planes and a worker from
+// fromVersion to toVersion node by node while a workload is probed once a
+// second through its Service: apply on cp1, node on the others, then each
+// kubelet swapped. Afterwards everything reports toVersion, etcd runs
+// 3.7.0 with three voters, the addons are at the new versions, and the
+// probe counted no failure. API requests through the load balancer are
+// counted and reported.
+func TestUpgradeHACluster(t *testing.T) {
+	c := newUpgradeCluster(t, "cp1", "cp2", "cp3", "w1")
+	cps, worker := c.Nodes[:3], c.Nodes[3]
+	r := initOld(t, c, []string{"cp1", "cp2", "cp3"})
+	for _, n := range cps[1:] {
+		joinNode(t, n, c, r, true)
+	}
+	joinNode(t, worker, c, r, false)
+	client := adminClient(t, cps[0]) // through the load balancer
+	for _, n := range c.Nodes {
+		eventually(t, 3*time.Minute, "node "+n.Name+" Ready", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
+	}
+	for _, n := range cps {
+		controlPlaneAt(t, client, n.Name, fromVersion, "3.6.8-0")
+	}
+	startWorkload(t, client)
+	api := startAPIProber(client)
+	ctx := context.Background()
+	start := time.Now()
+
+	out, err := kubeadm(t, cps[0], ctx, "upgrade", "apply", toVersion, "--yes")
+	if err != nil {
+		api.Stop()
+		t.Fatalf("upgrade apply failed: %v\n%s", err, out)
+	}
+	t.Logf("upgrade apply:\n%s", out)
+	if !strings.Contains(out, "skipped: the control planes cp2, cp3 do not run kube-apiserver "+toVersion) {
+		t.Errorf("apply upgraded the addons before every control plane was upgraded")
+	}
+	for _, n := range append(cps[1:], worker) {
+		out, err := kubeadm(t, n, ctx, "upgrade", "node")
+		if err != nil {
+			api.Stop()
+			t.Fatalf("upgrade node on %s failed: %v\n%s", n.Name, err, out)
+		}
+		t.Logf("upgrade node on %s:\n%s", n.Name, out)
+	}
+	for _, n := range c.Nodes {
+		must(t, n.SwapKubelet(ctx, toVersion), "swap the kubelet of %s", n.Name)
+		eventually(t, 2*time.Minute, n.Name+"'s kubelet at "+toVersion+" and Ready", func(ctx context.Context) error {
+			node, err := client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if v := node.Status.NodeInfo.KubeletVersion; v != toVersion {
+				return fmt.Errorf("kubelet %s", v)
+			}
+			return nodeReady(ctx, client, n.Name)
+		})
+	}
+	upgradeTook := time.Since(start)
+	for _, n := range cps {
+		controlPlaneAt(t, client, n.Name, toVersion, "3.7.0-0")
+	}
+	checkEtcdVoters(t, cps[0], etcdEndpoints(cps...), 3)
+	checkAddonsAt(t, client, "v1.14.6", toVersion)
+	api.Stop()
+	ok, failed, err := probeCounts(ctx, client)
+	if err != nil {
+		t.Errorf("the workload probe: %v", err)
+	}
+	t.Logf("upgrade of 4 nodes took %s; workload probe through the Service: %d ok, %d failed; API requests through the load balancer: %d ok, %d failed",
+		upgradeTook.Round(time.Second), ok, failed, api.ok.Load(), api.failed.Load())
+	for _, e := range api.errors {
+		t.Logf("API request failed: %s", e)
+	}
+	cfg, err := client.CoreV1().ConfigMaps("kube-system").Get(ctx, "kubeadm-config", metav1.GetOptions{})
+	must(t, err, "read kubeadm-config")
+	if !strings.Contains(cfg.Data["ClusterConfiguration"], "kubernetesVersion: "+toVersion) {
+		t.Errorf("kubeadm-config does not say %s", toVersion)
+	}
+}
+
+// checkAddonsAt waits for CoreDNS and kube-proxy to be rolled out at the
+// given versions.
+func checkAddonsAt(t *testing.T, client clientset.Interface, coreDNS, proxy string) {
+	t.Helper()
+	eventually(t, 3*time.Minute, "CoreDNS "+coreDNS+" and kube-proxy "+proxy+" rolled out", func(ctx context.Context) error {
+		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if img := d.Spec.Template.Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+coreDNS) {
+			return fmt.Errorf("CoreDNS image %s", img)
+		}
+		if d.Status.UpdatedReplicas != *d.Spec.Replicas || d.Status.AvailableReplicas != *d.Spec.Replicas || d.Status.Replicas != *d.Spec.Replicas {
+			return fmt.Errorf("CoreDNS rollout: %d updated, %d available of %d", d.Status.UpdatedReplicas, d.Status.AvailableReplicas, *d.Spec.Replicas)
+		}
+		ds, err := client.AppsV1().DaemonSets("kube-system").Get(ctx, "kube-proxy", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if img := ds.Spec.Template.Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+proxy) {
+			return fmt.Errorf("kube-proxy image %s", img)
+		}
+		if ds.Status.UpdatedNumberScheduled != ds.Status.DesiredNumberScheduled || ds.Status.NumberAvailable != ds.Status.DesiredNumberScheduled {
+			return fmt.Errorf("kube-proxy rollout: %d updated, %d available of %d", ds.Status.UpdatedNumberScheduled, ds.Status.NumberAvailable, ds.Status.DesiredNumberScheduled)
+		}
+		return nil
+	})
+}
