@@ -8,7 +8,7 @@ BIN := bin
 E2E_TIMEOUT ?= 80m
 E2E_RUN ?= .
 
-.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down bench-init bench-join
+.PHONY: build test vet fmt-check e2e artifacts e2e-clean root-check up down bench-init bench-join bench-upgrade
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -57,6 +57,13 @@ down: root-check build
 
 # Side-by-side init benchmark: this kubeadm and upstream kubeadm v1.37.1,
 # alternately, on fresh sandbox nodes (BENCH_RUNS each, default 5).
+# Side-by-side upgrade benchmark: upgrade apply v1.36.3 -> v1.37.1 on a fresh
+# single control plane, this kubeadm and upstream kubeadm v1.37.1 alternately.
+bench-upgrade: root-check build
+	$(BIN)/bench artifacts
+	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchUpgrade ./test/e2e/ || rc=$$?; \
+	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc
+
 bench-join: root-check build
 	$(BIN)/bench artifacts
 	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchJoin ./test/e2e/ || rc=$$?; \

@@ -2,6 +2,8 @@ package cri
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -133,5 +135,56 @@ func TestCallTimeout(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Errorf("the call took %s", time.Since(start))
+	}
+}
+
+func TestContainers(t *testing.T) {
+	running, exited := runtimeapi.ContainerState_CONTAINER_RUNNING, runtimeapi.ContainerState_CONTAINER_EXITED
+	f := &crifake.Runtime{Containers: []*runtimeapi.Container{
+		{Id: "old-api", State: running, Labels: map[string]string{LabelPodUID: "hash1"}},
+		{Id: "old-api-dead", State: exited, Labels: map[string]string{LabelPodUID: "hash1"}},
+		{Id: "other", State: running, Labels: map[string]string{LabelPodUID: "hash2"}},
+	}}
+	c := dial(t, serve(t, f))
+	ctx := context.Background()
+	ids, err := c.RunningContainers(ctx, "hash1")
+	if err != nil || !slices.Equal(ids, []string{"old-api"}) {
+		t.Fatalf("RunningContainers = %v, %v", ids, err)
+	}
+	if err := c.StopContainer(ctx, "old-api", 0); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := c.RunningContainers(ctx, "hash1"); len(ids) != 0 {
+		t.Fatalf("still running after stop: %v", ids)
+	}
+	if want := []string{"stop-container old-api 0"}; !slices.Equal(f.Calls(), want) {
+		t.Errorf("calls %v, want %v", f.Calls(), want)
+	}
+}
+
+func TestExitedSince(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "0.log")
+	os.WriteFile(logPath, []byte("2026-11-21T00:00:00Z stderr F starting\n2026-11-21T00:00:01Z stderr F Error: unknown flag: --bogus\n"), 0o600)
+	now := time.Now()
+	exited := runtimeapi.ContainerState_CONTAINER_EXITED
+	labels := map[string]string{"io.kubernetes.pod.name": "kube-apiserver-cp1"}
+	f := &crifake.Runtime{
+		Containers: []*runtimeapi.Container{
+			{Id: "before", State: exited, CreatedAt: now.Add(-time.Minute).UnixNano(), Labels: labels},
+			{Id: "first", State: exited, CreatedAt: now.Add(time.Second).UnixNano(), Labels: labels},
+			{Id: "second", State: exited, CreatedAt: now.Add(2 * time.Second).UnixNano(), Labels: labels},
+			{Id: "other", State: exited, CreatedAt: now.Add(2 * time.Second).UnixNano(), Labels: map[string]string{"io.kubernetes.pod.name": "x"}},
+		},
+		ExitCodes: map[string]int32{"first": 1, "second": 1},
+		LogPaths:  map[string]string{"second": logPath},
+	}
+	c := dial(t, serve(t, f))
+	got, err := c.ExitedSince(context.Background(), labels, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ID != "second" || got[0].ExitCode != 1 || got[0].LastLine != "Error: unknown flag: --bogus" || got[1].ID != "first" {
+		t.Fatalf("ExitedSince = %+v", got)
 	}
 }

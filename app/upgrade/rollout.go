@@ -34,8 +34,17 @@ type Watcher interface {
 	// hash approved by accept) and is ready and healthy; it fails when ctx
 	// ends first, or earlier when it knows the component cannot come up.
 	Wait(ctx context.Context, component string, manifest []byte, accept func(hash string) bool) error
-	// WaitStopped returns once the component's containers have exited.
-	WaitStopped(ctx context.Context, component string) error
+	// WaitStopped returns once the component's containers have exited
+	// and, when podUID (its manifest hash) is known, the kubelet has
+	// finished with that Pod.
+	WaitStopped(ctx context.Context, component, podUID string) error
+}
+
+// Hastener is a Watcher that can end a replaced component's old
+// containers once they no longer serve, rather than leave them to the
+// kubelet's grace period (an API server lingers the whole 30 s of it).
+type Hastener interface {
+	Hasten(ctx context.Context, component, oldHash string)
 }
 
 // Step is one component of a rollout.
@@ -130,27 +139,32 @@ func (r *Rollout) Run(ctx context.Context, steps []Step) error {
 				return r.rollback(ctx, done, &Failure{Component: s.Component, Err: fmt.Errorf("renew certificates: %w", err)})
 			}
 		}
+		for _, c := range s.StopFirst {
+			a, err := r.stop(ctx, c)
+			if a.old != nil {
+				done = append(done, a)
+				stopped[c] = a
+			}
+			if err != nil {
+				return r.rollback(ctx, done, &Failure{Component: s.Component, Err: err})
+			}
+		}
 		oldHash := prev.oldHash
 		if !wasStopped {
-			a, err := r.keep(ctx, s.Component, cur)
+			// Stopped, then rewritten: the kubelet starts a static Pod at
+			// once only when no Pod of that name is still terminating, and
+			// otherwise looks again 10 to 15 s later.
+			a, err := r.stop(ctx, s.Component)
+			if a.old != nil {
+				done = append(done, a)
+			}
 			if err != nil {
 				return r.rollback(ctx, done, &Failure{Component: s.Component, Err: err})
 			}
 			oldHash = a.oldHash
 		}
-		for _, c := range s.StopFirst {
-			a, err := r.stop(ctx, c)
-			if err != nil {
-				return r.rollback(ctx, done, &Failure{Component: s.Component, Err: err})
-			}
-			done = append(done, a)
-			stopped[c] = a
-		}
 		if err := r.Manifests.Write(s.Component, s.Target); err != nil {
 			return r.rollback(ctx, done, &Failure{Component: s.Component, Err: err})
-		}
-		if !wasStopped {
-			done = append(done, applied{component: s.Component, old: cur, oldHash: oldHash})
 		}
 		r.infof("%s: wrote the new manifest; waiting for it to run", s.Component)
 		start := time.Now()
@@ -186,9 +200,16 @@ func (r *Rollout) stop(ctx context.Context, component string) (applied, error) {
 		return applied{}, err
 	}
 	if err := r.Manifests.Remove(component); err != nil {
-		return applied{}, err
+		return a, err
 	}
-	r.infof("%s: stopped for the time being", component)
+	r.hasten(ctx, component, a.oldHash)
+	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
+	defer cancel()
+	start := time.Now()
+	if err := r.Watcher.WaitStopped(sctx, component, a.oldHash); err != nil {
+		return a, err
+	}
+	r.infof("%s: stopped after %s", component, time.Since(start).Round(10*time.Millisecond))
 	return a, nil
 }
 
@@ -247,7 +268,7 @@ func (r *Rollout) restoreEtcd(ctx context.Context) error {
 	}
 	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
-	if err := r.Watcher.WaitStopped(sctx, constants.Etcd); err != nil {
+	if err := r.Watcher.WaitStopped(sctx, constants.Etcd, ""); err != nil {
 		return fmt.Errorf("wait for etcd to stop before the restore: %w", err)
 	}
 	if err := r.RestoreEtcd(ctx); err != nil {
@@ -255,6 +276,12 @@ func (r *Rollout) restoreEtcd(ctx context.Context) error {
 	}
 	r.infof("etcd: data restored from the backup taken before the upgrade")
 	return nil
+}
+
+func (r *Rollout) hasten(ctx context.Context, component, oldHash string) {
+	if h, ok := r.Watcher.(Hastener); ok && oldHash != "" {
+		h.Hasten(ctx, component, oldHash)
+	}
 }
 
 func boolInt(b bool) int {

@@ -54,7 +54,7 @@ func (n *fakeNode) Wait(ctx context.Context, c string, manifest []byte, accept f
 	}
 	return nil
 }
-func (n *fakeNode) WaitStopped(_ context.Context, c string) error {
+func (n *fakeNode) WaitStopped(_ context.Context, c, _ string) error {
 	if _, ok := n.files[c]; ok {
 		return errors.New("still has a manifest")
 	}
@@ -96,7 +96,7 @@ func TestRollout(t *testing.T) {
 		wantInEvents []string
 		wantNoEvents []string
 	}{
-		{name: "all components come up", start: old, targets: newer, restore: true, wantFiles: newer, wantNoEvents: []string{"remove etcd"}},
+		{name: "all components come up", start: old, targets: newer, restore: true, wantFiles: newer, wantNoEvents: []string{"restore"}},
 		{name: "up-to-date component is left alone", start: with(old, "etcd", "etcd-new"), targets: newer, restore: true, wantFiles: newer,
 			wantNoEvents: []string{"backup etcd=etcd-new", "write etcd=etcd-new"}},
 		{name: "broken API server: everything back, etcd restored", start: old, targets: with(newer, "kube-apiserver", "api-broken"), restore: true,
@@ -104,7 +104,7 @@ func TestRollout(t *testing.T) {
 			wantInEvents: []string{"remove etcd", "stopped etcd", "write etcd=etcd-old", "write kube-apiserver=api-old"}},
 		{name: "broken scheduler without restore (etcd has peers)", start: old, targets: with(newer, "kube-scheduler", "sched-broken"),
 			wantErr: "upgrade of kube-scheduler failed", wantFiles: old, wantRolled: []string{"kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"},
-			wantNoEvents: []string{"remove etcd"}},
+			wantNoEvents: []string{"restore"}},
 		{name: "broken etcd is the only one put back", start: old, targets: with(newer, "etcd", "etcd-broken"), restore: true,
 			wantErr: "upgrade of etcd failed", wantFiles: old, wantRestored: true, wantRolled: []string{"etcd"},
 			wantNoEvents: []string{"write kube-apiserver=api-new"}},
@@ -191,12 +191,25 @@ func TestRolloutRestoreOrder(t *testing.T) {
 	if err == nil {
 		t.Fatal("want failure")
 	}
-	// The API server goes back first, then etcd is stopped, restored and restarted.
-	idx := func(e string) int { return slices.Index(n.events, e) }
+	// The API server goes back first, then etcd is stopped, restored and
+	// restarted; and every component was stopped before it was rewritten.
+	idx := func(e string) int { // last occurrence: the rollback's
+		for i := len(n.events) - 1; i >= 0; i-- {
+			if n.events[i] == e {
+				return i
+			}
+		}
+		return -1
+	}
 	seq := []string{"write kube-apiserver=api-old", "remove etcd", "stopped etcd", "restore", "write etcd=etcd-old"}
 	for i := 1; i < len(seq); i++ {
 		if idx(seq[i-1]) < 0 || idx(seq[i-1]) > idx(seq[i]) {
 			t.Fatalf("events out of order, want %v within %v", seq, n.events)
+		}
+	}
+	for _, c := range []string{"etcd", "kube-apiserver"} {
+		if i, j := slices.Index(n.events, "stopped "+c), slices.Index(n.events, "write "+c+"="+map[string]string{"etcd": "etcd-new", "kube-apiserver": "api-broken"}[c]); i < 0 || i > j {
+			t.Errorf("%s was rewritten before it had stopped: %v", c, n.events)
 		}
 	}
 }
@@ -231,8 +244,8 @@ func TestRolloutStopsTheAPIServerWhileEtcdIsReplaced(t *testing.T) {
 					t.Errorf("%s = %q, want %q (events %v)", k, n.files[k], v, n.events)
 				}
 			}
-			if i, j := slices.Index(n.events, "remove kube-apiserver"), slices.Index(n.events, "write etcd="+tt.etcd); i < 0 || i > j {
-				t.Errorf("the API server was not stopped before etcd was rewritten: %v", n.events)
+			if i, j := slices.Index(n.events, "stopped kube-apiserver"), slices.Index(n.events, "remove etcd"); i < 0 || i > j {
+				t.Errorf("the API server was not stopped before etcd was: %v", n.events)
 			}
 		})
 	}

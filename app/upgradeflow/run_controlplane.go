@@ -4,13 +4,17 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
@@ -92,7 +96,14 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 	if err != nil {
 		return err
 	}
-	w := &mirrorWatcher{client: c, nodeName: d.node}
+	ep := d.lcp.Endpoint
+	w := &mirrorWatcher{client: c, nodeName: d.node, apiAddress: net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))),
+		get: waitcontrolplane.HTTPGet, health: map[string]string{}, criSocket: criSocket(d.KubeletDir), podsDir: filepath.Join(d.KubeletDir, "pods")}
+	for _, ch := range waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort) {
+		w.health[ch.Name] = ch.URL
+	}
+	// The API server must be ready, not only alive.
+	w.health[constants.KubeAPIServer] = "https://" + w.apiAddress + "/readyz"
 	if d.lcp.Etcd != nil {
 		w.etcdAddress, w.etcdDataDir = d.lcp.Etcd.AdvertiseAddress, d.lcp.EtcdDataDir
 		w.etcd = d.localEtcd
@@ -170,8 +181,19 @@ type fileStore struct{ dir, backupDir string }
 
 func (f *fileStore) path(c string) string { return filepath.Join(f.dir, c+".yaml") }
 
+// Read returns the component's manifest. A manifest that is missing
+// because an earlier upgrade stopped between taking it away and writing
+// its successor is read from that upgrade's newest backup, so that the
+// run converges.
 func (f *fileStore) Read(c string) ([]byte, error) {
 	b, err := os.ReadFile(f.path(c))
+	if os.IsNotExist(err) {
+		backups, _ := filepath.Glob(filepath.Join(filepath.Dir(f.backupDir), "kubeadm-backup-manifests-*", c+".yaml"))
+		sort.Strings(backups)
+		if len(backups) > 0 {
+			return os.ReadFile(backups[len(backups)-1])
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read the %s manifest: %w", c, err)
 	}

@@ -44,6 +44,18 @@ type mirrorWatcher struct {
 	// etcd connects to the local etcd member, whose upgrade is followed
 	// there: its API server is stopped meanwhile.
 	etcd func() (*etcd.Client, error)
+	// apiAddress is the local API server's host:port.
+	apiAddress string
+	// health are the local health endpoints of components whose mirror
+	// Pods turn Ready only after a slow startup probe; a new container
+	// that runs and answers there is up.
+	health map[string]string
+	// podsDir is the kubelet's directory of Pods, /var/lib/kubelet/pods.
+	podsDir string
+	// criSocket is the container runtime's endpoint, "" when unknown.
+	criSocket string
+	// get fetches a health endpoint (waitcontrolplane.HTTPGet).
+	get func(ctx context.Context, url string) (int, error)
 }
 
 func (w *mirrorWatcher) pod(ctx context.Context, component string) (*corev1.Pod, error) {
@@ -68,15 +80,19 @@ func (w *mirrorWatcher) Wait(ctx context.Context, component string, manifest []b
 	if component == constants.Etcd && w.etcd != nil {
 		return w.waitEtcd(ctx, manifest)
 	}
+	since := time.Now()
 	last := errors.New("no mirror Pod seen yet")
 	for {
+		if err := w.crashLoop(ctx, component, since); err != nil {
+			return err
+		}
 		p, err := w.pod(ctx, component)
 		switch {
 		case err != nil:
 			last = fmt.Errorf("read mirror Pod %s/%s-%s: %w", constants.KubeSystemNamespace, component, w.nodeName, err)
 		case !accept(p.Annotations[mirrorHashAnnotation]):
 			last = fmt.Errorf("mirror Pod %s still runs the previous manifest", p.Name)
-		case podReady(p):
+		case podReady(p) || w.runningAndHealthy(ctx, component, p):
 			return nil
 		default:
 			if err := crashLooping(p); err != nil {
@@ -102,8 +118,12 @@ func (w *mirrorWatcher) waitEtcd(ctx context.Context, manifest []byte) error {
 	}
 	defer c.Close()
 	ep := c.Endpoints()[0]
+	since := time.Now()
 	last := errors.New("no answer yet")
 	for {
+		if err := w.crashLoop(ctx, constants.Etcd, since); err != nil {
+			return err
+		}
 		v, err := c.EndpointVersion(ctx, ep)
 		switch {
 		case err != nil:
@@ -119,6 +139,23 @@ func (w *mirrorWatcher) waitEtcd(ctx context.Context, manifest []byte) error {
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// runningAndHealthy reports whether the mirror Pod's container runs and
+// the component answers on its local health endpoint.
+func (w *mirrorWatcher) runningAndHealthy(ctx context.Context, component string, p *corev1.Pod) bool {
+	url, ok := w.health[component]
+	if !ok || w.get == nil || len(p.Status.ContainerStatuses) == 0 {
+		return false
+	}
+	cs := p.Status.ContainerStatuses[0]
+	if cs.State.Running == nil || cs.Started == nil || !*cs.Started && cs.RestartCount > 0 {
+		return false
+	}
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	code, err := w.get(hctx, url)
+	return err == nil && code == 200
 }
 
 func podReady(p *corev1.Pod) bool {
@@ -144,20 +181,40 @@ func crashLooping(p *corev1.Pod) error {
 	return nil
 }
 
-// WaitStopped waits until the local etcd no longer answers on its client
-// port and has let go of its database file, so that its data can be
-// replaced. Other components are not stopped by the rollout.
-func (w *mirrorWatcher) WaitStopped(ctx context.Context, component string) error {
-	if component != constants.Etcd {
-		return fmt.Errorf("wait for %s to stop: only etcd is stopped during a rollback", component)
+// WaitStopped waits until a stopped component is gone: the kubelet has
+// removed the Pod's directory (podUID known), and etcd no longer answers
+// and has let go of its database, the API server no longer answers. With
+// no podUID, those conditions must hold for a second on end, so that the
+// kubelet has dealt with the removed manifest and starts nothing late.
+func (w *mirrorWatcher) WaitStopped(ctx context.Context, component, podUID string) error {
+	var addr, db string
+	switch component {
+	case constants.Etcd:
+		addr = net.JoinHostPort(w.etcdAddress, fmt.Sprint(constants.EtcdListenClientPort))
+		db = filepath.Join(w.etcdDataDir, "member", "snap", "db")
+	case constants.KubeAPIServer:
+		addr = w.apiAddress
 	}
-	addr := net.JoinHostPort(w.etcdAddress, fmt.Sprint(constants.EtcdListenClientPort))
-	db := filepath.Join(w.etcdDataDir, "member", "snap", "db")
+	podDir := ""
+	if podUID != "" && w.podsDir != "" {
+		podDir = filepath.Join(w.podsDir, podUID)
+	}
+	gone := func() bool {
+		if addr != "" && listening(addr) || db != "" && !unlocked(db) {
+			return false
+		}
+		if podDir != "" {
+			_, err := os.Stat(podDir)
+			return os.IsNotExist(err)
+		}
+		return true
+	}
 	var since time.Time
 	for {
-		// Stopped for a second on end: the kubelet has dealt with the
-		// removed manifest and starts nothing late.
-		if !listening(addr) && unlocked(db) {
+		if gone() {
+			if podDir != "" {
+				return nil
+			}
 			if since.IsZero() {
 				since = time.Now()
 			} else if time.Since(since) >= stoppedFor {
@@ -168,7 +225,7 @@ func (w *mirrorWatcher) WaitStopped(ctx context.Context, component string) error
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("etcd still runs (%s answers or %s is locked): %w", addr, db, ctx.Err())
+			return fmt.Errorf("%s has not stopped (%s answers, its data is locked, or the kubelet still has %s): %w", component, addr, podDir, ctx.Err())
 		case <-time.After(pollInterval):
 		}
 	}

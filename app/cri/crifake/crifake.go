@@ -6,6 +6,7 @@ package crifake
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"sync"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
 )
@@ -23,8 +25,12 @@ type Runtime struct {
 	runtimeapi.UnimplementedRuntimeServiceServer
 	runtimeapi.UnimplementedImageServiceServer
 
-	mu        sync.Mutex
-	Sandboxes []*runtimeapi.PodSandbox
+	mu         sync.Mutex
+	Sandboxes  []*runtimeapi.PodSandbox
+	Containers []*runtimeapi.Container
+	// ExitCodes and LogPaths are reported by ContainerStatus, per ID.
+	ExitCodes map[string]int32
+	LogPaths  map[string]string
 	Images    map[string]bool
 	// PullErr, when set, fails every pull.
 	PullErr error
@@ -96,6 +102,54 @@ func (r *Runtime) ListPodSandbox(ctx context.Context, _ *runtimeapi.ListPodSandb
 func (r *Runtime) StopPodSandbox(_ context.Context, req *runtimeapi.StopPodSandboxRequest) (*runtimeapi.StopPodSandboxResponse, error) {
 	r.record("stop " + req.PodSandboxId)
 	return &runtimeapi.StopPodSandboxResponse{}, nil
+}
+
+// ListContainers lists the containers matching the filter's state and
+// labels.
+func (r *Runtime) ListContainers(_ context.Context, req *runtimeapi.ListContainersRequest) (*runtimeapi.ListContainersResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := &runtimeapi.ListContainersResponse{}
+	f := req.GetFilter()
+	for _, c := range r.Containers {
+		if f.GetState() != nil && c.State != f.GetState().State {
+			continue
+		}
+		match := true
+		for k, v := range f.GetLabelSelector() {
+			match = match && c.Labels[k] == v
+		}
+		if match {
+			out.Containers = append(out.Containers, c)
+		}
+	}
+	return out, nil
+}
+
+// ContainerStatus reports a container's state, exit code and log path.
+func (r *Runtime) ContainerStatus(_ context.Context, req *runtimeapi.ContainerStatusRequest) (*runtimeapi.ContainerStatusResponse, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.Containers {
+		if c.Id == req.ContainerId {
+			return &runtimeapi.ContainerStatusResponse{Status: &runtimeapi.ContainerStatus{Id: c.Id, State: c.State,
+				ExitCode: r.ExitCodes[c.Id], LogPath: r.LogPaths[c.Id], Reason: "Error"}}, nil
+		}
+	}
+	return nil, status.Errorf(codes.NotFound, "container %s not found", req.ContainerId)
+}
+
+// StopContainer marks the container exited.
+func (r *Runtime) StopContainer(_ context.Context, req *runtimeapi.StopContainerRequest) (*runtimeapi.StopContainerResponse, error) {
+	r.record(fmt.Sprintf("stop-container %s %d", req.ContainerId, req.Timeout))
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, c := range r.Containers {
+		if c.Id == req.ContainerId {
+			c.State = runtimeapi.ContainerState_CONTAINER_EXITED
+		}
+	}
+	return &runtimeapi.StopContainerResponse{}, nil
 }
 
 // RemovePodSandbox removes the sandbox.

@@ -10,6 +10,8 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientset "k8s.io/client-go/kubernetes"
 
@@ -35,9 +37,7 @@ func apply(ctx context.Context, client clientset.Interface, o runtime.Object) er
 		case *corev1.ConfigMap:
 			err = apiclient.CreateOrUpdate(ctx, client.CoreV1().ConfigMaps(v.Namespace), "ConfigMap", v)
 		case *corev1.Service:
-			svc := v.DeepCopy()
-			svc.ResourceVersion = ""
-			err = apiclient.CreateOrUpdate(ctx, client.CoreV1().Services(v.Namespace), "Service", svc)
+			err = applyService(ctx, client, v)
 		case *appsv1.Deployment:
 			err = apiclient.CreateOrUpdate(ctx, client.AppsV1().Deployments(v.Namespace), "Deployment", v)
 		case *appsv1.DaemonSet:
@@ -55,4 +55,28 @@ func apply(ctx context.Context, client clientset.Interface, o runtime.Object) er
 		}
 		return err
 	}
+}
+
+// applyService creates the Service or updates the existing one, keeping
+// its allocated cluster IPs: a create of an existing Service with a fixed
+// cluster IP fails on the IP before the name, and the IPs are immutable.
+func applyService(ctx context.Context, client clientset.Interface, v *corev1.Service) error {
+	svc := v.DeepCopy()
+	svc.ResourceVersion = ""
+	return apiclient.Retry(ctx, "create or update Service "+v.Namespace+"/"+v.Name, func(ctx context.Context) error {
+		cur, err := client.CoreV1().Services(v.Namespace).Get(ctx, v.Name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			_, err = client.CoreV1().Services(v.Namespace).Create(ctx, svc, metav1.CreateOptions{})
+			return err
+		}
+		if err != nil {
+			return err
+		}
+		upd := svc.DeepCopy()
+		upd.ResourceVersion = cur.ResourceVersion
+		upd.Spec.ClusterIP, upd.Spec.ClusterIPs = cur.Spec.ClusterIP, cur.Spec.ClusterIPs
+		upd.Spec.IPFamilies, upd.Spec.IPFamilyPolicy = cur.Spec.IPFamilies, cur.Spec.IPFamilyPolicy
+		_, err = client.CoreV1().Services(v.Namespace).Update(ctx, upd, metav1.UpdateOptions{})
+		return err
+	})
 }

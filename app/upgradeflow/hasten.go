@@ -1,0 +1,101 @@
+package upgradeflow
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
+)
+
+// Hasten ends the old kube-apiserver container once it has stopped
+// listening. On SIGTERM the API server closes its port at once but its
+// process stays until the kubelet kills it at the end of the 30 s grace
+// period, and the kubelet starts the replacement only after that. Other
+// components exit promptly and are left to the kubelet.
+func (w *mirrorWatcher) Hasten(ctx context.Context, component, oldHash string) {
+	if component != constants.KubeAPIServer || w.criSocket == "" {
+		return
+	}
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for listening(w.apiAddress) {
+		select {
+		case <-hctx.Done():
+			return // still serving: the kubelet's grace period applies
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	c, err := cri.Dial(hctx, w.criSocket)
+	if err != nil {
+		return
+	}
+	defer c.Close()
+	ids, err := c.RunningContainers(hctx, oldHash)
+	if err != nil {
+		return
+	}
+	for _, id := range ids {
+		_ = c.StopContainer(hctx, id, 0)
+	}
+}
+
+// criSocket is the runtime endpoint the kubelet of this node uses, from
+// its instance-config.yaml, or the one detected here.
+func criSocket(kubeletDir string) string {
+	var ic struct {
+		ContainerRuntimeEndpoint string `json:"containerRuntimeEndpoint"`
+	}
+	if b, err := os.ReadFile(filepath.Join(kubeletDir, constants.KubeletInstanceFile)); err == nil {
+		if yaml.Unmarshal(b, &ic) == nil && ic.ContainerRuntimeEndpoint != "" {
+			return ic.ContainerRuntimeEndpoint
+		}
+	}
+	s, err := cri.Detect(cri.Answers)
+	if err != nil {
+		return ""
+	}
+	return s
+}
+
+// crashLoop fails when the component's container has exited with an
+// error crashLoopRestarts times since the wait began: the kubelet keeps
+// restarting it, and it will not come up. It sees this through the
+// container runtime, so it works while the API server is down too.
+func (w *mirrorWatcher) crashLoop(ctx context.Context, component string, since time.Time) error {
+	if w.criSocket == "" {
+		return nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	c, err := cri.Dial(cctx, w.criSocket)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	exited, err := c.ExitedSince(cctx, map[string]string{"io.kubernetes.pod.name": component + "-" + w.nodeName,
+		"io.kubernetes.pod.namespace": constants.KubeSystemNamespace, "io.kubernetes.container.name": component}, since)
+	if err != nil {
+		return nil
+	}
+	var failed []cri.Exited
+	for _, e := range exited {
+		if e.ExitCode != 0 {
+			failed = append(failed, e)
+		}
+	}
+	if len(failed) < crashLoopRestarts {
+		return nil
+	}
+	last := failed[0]
+	msg := last.LastLine
+	if msg == "" {
+		msg = last.Reason
+	}
+	return fmt.Errorf("its container exited %d times, last with code %d: %s", len(failed), last.ExitCode, msg)
+}
