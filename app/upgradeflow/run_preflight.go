@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 
+	clientset "k8s.io/client-go/kubernetes"
+
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
@@ -36,7 +38,7 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if err != nil {
 		return err
 	}
-	state, err := ReadClusterState(actx, c)
+	state, err := d.settledState(ctx, out, c)
 	if err != nil {
 		return err
 	}
@@ -72,6 +74,36 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 		return d.confirm(out)
 	}
 	return nil
+}
+
+// settleTimeout bounds how long preflight waits for control-plane nodes
+// and Pods that are not Ready (a kubelet that just restarted reports its
+// static Pods unready until their startup probes pass again).
+var settleTimeout = time.Minute
+
+// settledState reads the cluster state, waiting up to settleTimeout for
+// every control-plane node and Pod to be Ready; what is still not Ready
+// then is for the health checks to report.
+func (d *Data) settledState(ctx context.Context, out progress.Phase, c clientset.Interface) (*ClusterState, error) {
+	deadline := time.Now().Add(settleTimeout)
+	told := false
+	for {
+		actx, cancel := d.withAPITimeout(ctx)
+		state, err := ReadClusterState(actx, c)
+		cancel()
+		if err != nil || len(state.NotReady)+len(state.Unready) == 0 || time.Now().After(deadline) {
+			return state, err
+		}
+		if !told {
+			out.Infof("waiting up to %s for %s to be Ready", settleTimeout, strings.Join(append(state.NotReady, state.Unready...), ", "))
+			told = true
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // chooseTarget sets the target version: apply's argument, checked against
