@@ -38,6 +38,11 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if err != nil {
 		return err
 	}
+	if d.Command == Node && !d.isCP {
+		// A worker's credentials read only its own Node: the cluster's
+		// health is the control planes' business.
+		return d.preflightWorker(out, cluster)
+	}
 	state, err := d.settledState(ctx, out, c)
 	if err != nil {
 		return err
@@ -73,6 +78,21 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if d.Command == Apply && !d.Yes && !d.Settings.DryRun {
 		return d.confirm(out)
 	}
+	return nil
+}
+
+func (d *Data) preflightWorker(out progress.Phase, cluster *kubeadm.ClusterConfiguration) error {
+	if err := d.chooseTarget(out, cluster, nil); err != nil {
+		return err
+	}
+	var err error
+	if d.node, err = nodeName(d.KubernetesDir, d.KubeletDir); err != nil {
+		return err
+	}
+	kubeadm.SetClusterDefaults(cluster)
+	cluster.KubernetesVersion = d.target
+	d.cluster = cluster
+	out.Infof("worker node %s goes to %s", d.node, d.target)
 	return nil
 }
 

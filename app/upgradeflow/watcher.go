@@ -31,6 +31,9 @@ const crashLoopRestarts = 2
 // replaced.
 var stoppedFor = time.Second
 
+// housekeeping is the kubelet's housekeeping period.
+var housekeeping = 2 * time.Second
+
 // pollInterval is how often the watcher looks at a mirror Pod.
 var pollInterval = 200 * time.Millisecond
 
@@ -213,6 +216,16 @@ func (w *mirrorWatcher) WaitStopped(ctx context.Context, component, podUID strin
 	for {
 		if gone() {
 			if podDir != "" {
+				// The kubelet removes a Pod's directory and forgets the
+				// Pod in the same housekeeping pass, not always in that
+				// order; a new Pod of the same name that arrives before
+				// it is forgotten waits 10 to 15 s. Housekeeping runs
+				// every 2 s: let one more pass go by.
+				select {
+				case <-ctx.Done():
+					return ctx.Err()
+				case <-time.After(housekeeping):
+				}
 				return nil
 			}
 			if since.IsZero() {
