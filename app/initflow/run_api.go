@@ -102,14 +102,7 @@ var runUploadKubeletConfig = apiPhase(func(ctx context.Context, out progress.Pha
 	if err != nil {
 		return err
 	}
-	if err := apiclient.CreateOrUpdate(ctx, c.CoreV1().ConfigMaps(cm.Namespace), "ConfigMap", cm); err != nil {
-		return err
-	}
-	role, binding := kubeletstart.KubeletConfigRBAC()
-	if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().Roles(role.Namespace), "Role", role); err != nil {
-		return err
-	}
-	if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding); err != nil {
+	if err := kubeletstart.UploadConfigMap(ctx, c, cm); err != nil {
 		return err
 	}
 	out.Infof("stored the kubelet configuration in ConfigMap %s/%s", cm.Namespace, cm.Name)

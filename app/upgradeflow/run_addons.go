@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
@@ -37,16 +38,23 @@ func (d *Data) addonsReady(ctx context.Context, out progress.Phase) (bool, error
 	return true, nil
 }
 
-func runCoreDNS(ctx context.Context, out progress.Phase, d *Data) error {
-	ctx, cancel := d.withAPITimeout(ctx)
-	defer cancel()
-	if ok, err := d.addonsReady(ctx, out); !ok || err != nil {
-		return err
+// whenAddonsMay runs body with a client once the addons may move.
+func whenAddonsMay(body func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error) func(context.Context, progress.Phase, *Data) error {
+	return func(ctx context.Context, out progress.Phase, d *Data) error {
+		ctx, cancel := d.withAPITimeout(ctx)
+		defer cancel()
+		if ok, err := d.addonsReady(ctx, out); !ok || err != nil {
+			return err
+		}
+		c, err := d.apiClient()
+		if err != nil {
+			return err
+		}
+		return body(ctx, out, d, c)
 	}
-	c, err := d.apiClient()
-	if err != nil {
-		return err
-	}
+}
+
+var runCoreDNS = whenAddonsMay(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
 	replicas := int32(manifestaddons.DefaultCoreDNSReplicas)
 	if dep, err := c.AppsV1().Deployments(constants.KubeSystemNamespace).Get(ctx, "coredns", metav1.GetOptions{}); err == nil && dep.Spec.Replicas != nil {
 		replicas = *dep.Spec.Replicas
@@ -68,18 +76,9 @@ func runCoreDNS(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	out.Infof("applied the CoreDNS addon (%s)", objs.Deployment.Spec.Template.Spec.Containers[0].Image)
 	return nil
-}
+})
 
-func runKubeProxy(ctx context.Context, out progress.Phase, d *Data) error {
-	ctx, cancel := d.withAPITimeout(ctx)
-	defer cancel()
-	if ok, err := d.addonsReady(ctx, out); !ok || err != nil {
-		return err
-	}
-	c, err := d.apiClient()
-	if err != nil {
-		return err
-	}
+var runKubeProxy = whenAddonsMay(func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error {
 	cm, err := c.CoreV1().ConfigMaps(constants.KubeSystemNamespace).Get(ctx, "kube-proxy", metav1.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("read ConfigMap %s/kube-proxy: %w", constants.KubeSystemNamespace, err)
@@ -119,7 +118,7 @@ func runKubeProxy(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	out.Infof("applied the kube-proxy addon (%s)", image)
 	return nil
-}
+})
 
 func kubeconfigServer(b []byte) (string, error) {
 	cfg, err := clientcmd.Load(b)

@@ -10,7 +10,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/componentconfig"
@@ -92,14 +91,7 @@ func runKubeletConfig(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	if cm != nil && !d.Settings.DryRun {
 		c, _ := d.apiClient()
-		if err := apiclient.CreateOrUpdate(ctx, c.CoreV1().ConfigMaps(cm.Namespace), "ConfigMap", cm); err != nil {
-			return err
-		}
-		role, binding := kubeletstart.KubeletConfigRBAC()
-		if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().Roles(role.Namespace), "Role", role); err != nil {
-			return err
-		}
-		if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding); err != nil {
+		if err := kubeletstart.UploadConfigMap(ctx, c, cm); err != nil {
 			return err
 		}
 		out.Infof("stored the kubelet configuration for %s in ConfigMap %s/%s", d.target, cm.Namespace, cm.Name)

@@ -179,6 +179,36 @@ type imageList struct {
 	Images          []string `json:"images"`
 }
 
+// imagesConfig is the configuration `config images list|pull` work from:
+// the file, then the flags the user set over it, defaulted and validated.
+func imagesConfig(cmd *cobra.Command, path, version, repo, gates string) (*config.Init, error) {
+	cfg := config.NewInit()
+	if path != "" {
+		var err error
+		if cfg, err = config.LoadInitFile(path); err != nil {
+			return nil, err
+		}
+	}
+	if version != "" {
+		cfg.Cluster.KubernetesVersion = version
+	}
+	if cmd.Flags().Changed("image-repository") {
+		cfg.Cluster.ImageRepository = repo
+	}
+	if gates != "" {
+		g, err := parseFeatureGates(gates)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Cluster.FeatureGates = g
+	}
+	kubeadm.SetClusterDefaults(cfg.Cluster)
+	if errs := kubeadm.ValidateCluster(cfg.Cluster); len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	return cfg, nil
+}
+
 func newImagesList(s streams) *cobra.Command {
 	var path, version, repo, output string
 	cmd := &cobra.Command{
@@ -186,22 +216,9 @@ func newImagesList(s streams) *cobra.Command {
 		Short: "Print a list of images kubeadm will use. The configuration file is used in case any images or image repositories are customized",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := config.NewInit()
-			if path != "" {
-				var err error
-				if cfg, err = config.LoadInitFile(path); err != nil {
-					return err
-				}
-			}
-			if version != "" {
-				cfg.Cluster.KubernetesVersion = version
-			}
-			if cmd.Flags().Changed("image-repository") {
-				cfg.Cluster.ImageRepository = repo
-			}
-			kubeadm.SetClusterDefaults(cfg.Cluster)
-			if errs := kubeadm.ValidateCluster(cfg.Cluster); len(errs) > 0 {
-				return errs.ToAggregate()
+			cfg, err := imagesConfig(cmd, path, version, repo, "")
+			if err != nil {
+				return err
 			}
 			list, err := images.List(cfg.Cluster)
 			if err != nil {

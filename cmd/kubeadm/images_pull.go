@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
@@ -19,29 +18,9 @@ func newImagesPull(s streams) *cobra.Command {
 Images the runtime already holds are not pulled again.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg := config.NewInit()
-			if path != "" {
-				var err error
-				if cfg, err = config.LoadInitFile(path); err != nil {
-					return err
-				}
-			}
-			if version != "" {
-				cfg.Cluster.KubernetesVersion = version
-			}
-			if cmd.Flags().Changed("image-repository") {
-				cfg.Cluster.ImageRepository = repo
-			}
-			if gates != "" {
-				g, err := parseFeatureGates(gates)
-				if err != nil {
-					return err
-				}
-				cfg.Cluster.FeatureGates = g
-			}
-			kubeadm.SetClusterDefaults(cfg.Cluster)
-			if errs := kubeadm.ValidateCluster(cfg.Cluster); len(errs) > 0 {
-				return errs.ToAggregate()
+			cfg, err := imagesConfig(cmd, path, version, repo, gates)
+			if err != nil {
+				return err
 			}
 			list, err := images.List(cfg.Cluster)
 			if err != nil {

@@ -81,18 +81,24 @@ func allowedWithConfig(name string) bool {
 	return strings.HasPrefix(name, "skip-")
 }
 
+// mixedWithConfig lists the flags set beside --config that the
+// configuration file must carry instead.
+func mixedWithConfig(fs *pflag.FlagSet) []string {
+	var bad []string
+	fs.Visit(func(fl *pflag.Flag) {
+		if !allowedWithConfig(fl.Name) {
+			bad = append(bad, "--"+fl.Name)
+		}
+	})
+	return bad
+}
+
 // loadConfig builds the complete, validated configuration from the file
 // or the flags.
 func (f *initFlags) loadConfig(fs *pflag.FlagSet) (*config.Init, error) {
 	var cfg *config.Init
 	if f.configPath != "" {
-		var bad []string
-		fs.Visit(func(fl *pflag.Flag) {
-			if !allowedWithConfig(fl.Name) {
-				bad = append(bad, "--"+fl.Name)
-			}
-		})
-		if len(bad) > 0 {
+		if bad := mixedWithConfig(fs); len(bad) > 0 {
 			return nil, fmt.Errorf("can not mix '--config' with arguments %v: put them in the configuration file", bad)
 		}
 		var err error

@@ -58,12 +58,7 @@ func (f *joinFlags) register(fs *pflag.FlagSet) {
 func (f *joinFlags) loadConfig(fs *pflag.FlagSet, args []string) (*config.Join, error) {
 	var cfg *config.Join
 	if f.configPath != "" {
-		var bad []string
-		fs.Visit(func(fl *pflag.Flag) {
-			if !allowedWithConfig(fl.Name) {
-				bad = append(bad, "--"+fl.Name)
-			}
-		})
+		bad := mixedWithConfig(fs)
 		if len(bad) > 0 || len(args) > 0 {
 			return nil, fmt.Errorf("can not mix '--config' with arguments %v %v: put them in the configuration file", args, bad)
 		}

@@ -50,13 +50,7 @@ func (f *resetFlags) load(fs *pflag.FlagSet) (*config.Reset, error) {
 	}
 	var cfg *config.Reset
 	if f.configPath != "" {
-		var bad []string
-		fs.Visit(func(fl *pflag.Flag) {
-			if !allowedWithConfig(fl.Name) {
-				bad = append(bad, "--"+fl.Name)
-			}
-		})
-		if len(bad) > 0 {
+		if bad := mixedWithConfig(fs); len(bad) > 0 {
 			return nil, fmt.Errorf("can not mix '--config' with arguments %v: put them in the ResetConfiguration", bad)
 		}
 		var err error

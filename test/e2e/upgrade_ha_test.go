@@ -35,7 +35,7 @@ func TestUpgradeHACluster(t *testing.T) {
 	for _, n := range cps {
 		controlPlaneAt(t, client, n.Name, fromVersion, "3.6.8-0")
 	}
-	startWorkload(t, client)
+	startWorkload(t, client, worker)
 	api := startAPIProber(client)
 	ctx := context.Background()
 	start := time.Now()

@@ -4,6 +4,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -95,6 +96,7 @@ func TestUpgradeRollsBackABrokenAPIServer(t *testing.T) {
 		_, err := client.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{})
 		must(t, err, "create ConfigMap %d", i)
 	}
+	checkPlanDiffAndDryRun(t, cp1)
 	must(t, cp1.WriteFile(ctx, "/root/patches/kube-apiserver+json.yaml",
 		[]byte(`[{"op": "add", "path": "/spec/containers/0/command/-", "value": "--this-flag-does-not-exist=1"}]`), 0o600), "write patch")
 	must(t, cp1.WriteFile(ctx, "/root/upgrade.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\ntimeouts:\n  upgradeManifests: 45s\n"), 0o600), "write config")
@@ -179,7 +181,7 @@ func (p *apiProber) Stop() { close(p.stop); p.done.Wait() }
 
 // startWorkload runs a two-replica echo Deployment behind a Service and a
 // Pod probing the Service once a second; it returns the probe Pod's name.
-func startWorkload(t *testing.T, client clientset.Interface) string {
+func startWorkload(t *testing.T, client clientset.Interface, probeNode *sandbox.Node) string {
 	ctx := context.Background()
 	labels := map[string]string{"app": "echo"}
 	replicas := int32(2)
@@ -211,9 +213,15 @@ func startWorkload(t *testing.T, client clientset.Interface) string {
 		}
 		return nil
 	})
+	// kube-proxy on the probe's node must have the Service's rules first.
+	url := "http://" + svc.Spec.ClusterIP + "/"
+	eventually(t, 2*time.Minute, "the Service answers on "+probeNode.Name, func(ctx context.Context) error {
+		_, err := probeNode.Run(ctx, env.benchBinary, "http-get", url)
+		return err
+	})
 	probe := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: "default"}, Spec: corev1.PodSpec{
-		NodeName: "w1", Containers: []corev1.Container{{Name: "probe", Image: images.ToolsRef, ImagePullPolicy: corev1.PullNever,
-			Command: []string{"/bench", "probe", "--url", "http://" + svc.Spec.ClusterIP + "/", "--interval", "1s"}}}}}
+		NodeName: probeNode.Name, Containers: []corev1.Container{{Name: "probe", Image: images.ToolsRef, ImagePullPolicy: corev1.PullNever,
+			Command: []string{"/bench", "probe", "--url", url, "--interval", "1s"}}}}}
 	_, err = client.CoreV1().Pods("default").Create(ctx, probe, metav1.CreateOptions{})
 	must(t, err, "create probe Pod")
 	eventually(t, 3*time.Minute, "the probe counting answers from the Service", func(ctx context.Context) error {
@@ -262,4 +270,50 @@ func probeCounts(ctx context.Context, client clientset.Interface) (ok, failed in
 		return ok, failed, fmt.Errorf("%d failed requests: %s", failed, strings.Join(fails, "; "))
 	}
 	return ok, failed, nil
+}
+
+// checkPlanDiffAndDryRun checks upgrade plan (text and JSON), upgrade diff
+// and that upgrade apply --dry-run changes no file of the node and nothing
+// in the cluster.
+func checkPlanDiffAndDryRun(t *testing.T, n *sandbox.Node) {
+	t.Helper()
+	ctx := context.Background()
+	out, err := stdout(t, n, "upgrade", "plan", "-o", "json")
+	must(t, err, "upgrade plan: %s", out)
+	var plan struct {
+		Kind              string `json:"kind"`
+		AvailableUpgrades []struct {
+			Components []struct {
+				Name, CurrentVersion, NewVersion string
+			} `json:"components"`
+		} `json:"availableUpgrades"`
+	}
+	must(t, json.Unmarshal([]byte(out), &plan), "parse the plan:\n%s", out)
+	if plan.Kind != "UpgradePlan" || len(plan.AvailableUpgrades) != 1 || !strings.Contains(out, `"newVersion": "`+toVersion+`"`) && !strings.Contains(out, `"newVersion":"`+toVersion+`"`) {
+		t.Errorf("upgrade plan does not offer %s:\n%s", toVersion, out)
+	}
+	text, err := kubeadm(t, n, ctx, "upgrade", "plan")
+	must(t, err, "upgrade plan: %s", text)
+	if !strings.Contains(text, "kubeadm upgrade apply "+toVersion) {
+		t.Errorf("the plan does not name the apply command:\n%s", text)
+	}
+	diff, err := stdout(t, n, "upgrade", "diff", toVersion)
+	must(t, err, "upgrade diff: %s", diff)
+	for _, want := range []string{"--- /etc/kubernetes/manifests/kube-apiserver.yaml", "-    image: registry.k8s.io/kube-apiserver:" + fromVersion, "+    image: registry.k8s.io/kube-apiserver:" + toVersion, "+    image: registry.k8s.io/etcd:3.7.0-0"} {
+		if !strings.Contains(diff, want) {
+			t.Errorf("upgrade diff lacks %q:\n%s", want, diff)
+		}
+	}
+	before, err := n.Run(ctx, "sh", "-c", "find /etc/kubernetes /var/lib/kubelet/config.yaml -type f | sort | xargs md5sum")
+	must(t, err, "hash the node's files")
+	out, err = kubeadm(t, n, ctx, "upgrade", "apply", toVersion, "--dry-run")
+	must(t, err, "upgrade apply --dry-run: %s", out)
+	if !strings.Contains(out, "would upgrade kube-apiserver") {
+		t.Errorf("the dry run does not say what it would do:\n%s", out)
+	}
+	after, err := n.Run(ctx, "sh", "-c", "find /etc/kubernetes /var/lib/kubelet/config.yaml -type f | sort | xargs md5sum")
+	must(t, err, "hash the node's files")
+	if before != after {
+		t.Errorf("upgrade apply --dry-run changed files:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
 }

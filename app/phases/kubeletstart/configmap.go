@@ -1,13 +1,16 @@
 package kubeletstart
 
 import (
+	"context"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/componentconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 )
@@ -75,4 +78,17 @@ func KubeletConfigRBAC() (*rbacv1.Role, *rbacv1.RoleBinding) {
 		},
 	}
 	return role, binding
+}
+
+// UploadConfigMap stores cm (from KubeletConfigMap) and the RBAC rules that
+// let nodes read it.
+func UploadConfigMap(ctx context.Context, c clientset.Interface, cm *corev1.ConfigMap) error {
+	if err := apiclient.CreateOrUpdate(ctx, c.CoreV1().ConfigMaps(cm.Namespace), "ConfigMap", cm); err != nil {
+		return err
+	}
+	role, binding := KubeletConfigRBAC()
+	if err := apiclient.CreateOrUpdate(ctx, c.RbacV1().Roles(role.Namespace), "Role", role); err != nil {
+		return err
+	}
+	return apiclient.CreateOrUpdate(ctx, c.RbacV1().RoleBindings(binding.Namespace), "RoleBinding", binding)
 }
