@@ -172,8 +172,22 @@ func TestResetRejoinAndDay2(t *testing.T) {
 	time.Sleep(time.Second) // renewed certificates start a second later at least
 	out, err = kubeadm(t, cp1, ctx, "certs", "renew", "all")
 	must(t, err, "certs renew all: %s", out)
+	restarted := time.Now()
 	out, err = cp1.Run(ctx, "sh", "-c", "mkdir -p /root/paused && mv /etc/kubernetes/manifests/*.yaml /root/paused/ && sleep 5 && mv /root/paused/*.yaml /etc/kubernetes/manifests/")
 	must(t, err, "restart the control-plane Pods: %s", out)
+	eventually(t, 3*time.Minute, "cp1's control-plane containers started again and Ready", func(ctx context.Context) error {
+		for _, comp := range []string{"etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler"} {
+			p, err := client.CoreV1().Pods("kube-system").Get(ctx, comp+"-cp1", metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if len(p.Status.ContainerStatuses) == 0 || p.Status.ContainerStatuses[0].State.Running == nil ||
+				p.Status.ContainerStatuses[0].State.Running.StartedAt.Time.Before(restarted.Truncate(time.Second)) || !podReady(p) {
+				return fmt.Errorf("%s has not restarted or is not Ready", p.Name)
+			}
+		}
+		return nil
+	})
 	eventually(t, 3*time.Minute, "cp1's API server serves the renewed certificate", func(ctx context.Context) error {
 		na, err := servingCertNotAfter(cp1)
 		if err != nil {
