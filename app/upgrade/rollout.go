@@ -77,6 +77,8 @@ type Rollout struct {
 	Timeout time.Duration
 	// Infof reports progress; nil discards it.
 	Infof func(format string, args ...any)
+
+	hashes map[string]string // the components' hashes before the rollout
 }
 
 // Failure is a rollout that stopped at a component.
@@ -121,6 +123,15 @@ type applied struct {
 func (r *Rollout) Run(ctx context.Context, steps []Step) error {
 	var done []applied
 	stopped := map[string]applied{}
+	// The hashes are read first, while every API server is still up.
+	r.hashes = map[string]string{}
+	for _, s := range steps {
+		for _, c := range append([]string{s.Component}, s.StopFirst...) {
+			if _, ok := r.hashes[c]; !ok {
+				r.hashes[c], _ = r.Watcher.Hash(ctx, c) // unknown hash: wait on health alone
+			}
+		}
+	}
 	for _, s := range steps {
 		prev, wasStopped := stopped[s.Component]
 		cur := prev.old
@@ -184,7 +195,10 @@ func (r *Rollout) keep(ctx context.Context, component string, cur []byte) (appli
 	if err != nil {
 		return applied{}, err
 	}
-	oldHash, _ := r.Watcher.Hash(ctx, component) // unknown hash: wait on health alone
+	oldHash, ok := r.hashes[component]
+	if !ok {
+		oldHash, _ = r.Watcher.Hash(ctx, component) // unknown hash: wait on health alone
+	}
 	r.infof("%s: previous manifest kept in %s", component, path)
 	return applied{component: component, old: cur, oldHash: oldHash}, nil
 }

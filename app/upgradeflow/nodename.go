@@ -11,7 +11,7 @@ import (
 
 // nodeName is this node's name as the cluster knows it: the subject of
 // the kubelet's client certificate (system:node:<name>).
-func nodeName(kubernetesDir, _ string) (string, error) {
+func nodeName(kubernetesDir string) (string, error) {
 	path := filepath.Join(kubernetesDir, constants.KubeletKubeConfig)
 	cfg, err := kubeconfig.LoadFile(path)
 	if err != nil {

@@ -53,7 +53,7 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if err := d.chooseTarget(out, cluster, state); err != nil {
 		return err
 	}
-	d.node, err = nodeName(d.KubernetesDir, d.KubeletDir)
+	d.node, err = nodeName(d.KubernetesDir)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (d *Data) preflightWorker(out progress.Phase, cluster *kubeadm.ClusterConfi
 		return err
 	}
 	var err error
-	if d.node, err = nodeName(d.KubernetesDir, d.KubeletDir); err != nil {
+	if d.node, err = nodeName(d.KubernetesDir); err != nil {
 		return err
 	}
 	kubeadm.SetClusterDefaults(cluster)

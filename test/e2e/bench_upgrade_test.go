@@ -51,6 +51,13 @@ func TestBenchUpgrade(t *testing.T) {
 			}
 			controlPlaneAt(t, client, "cp1", toVersion, "3.7.0-0")
 			t.Logf("upgrade apply %d %-8s %6.2fs", i+1, tool.name, d.Seconds())
+			if tool.name == "ours" {
+				for _, l := range strings.Split(string(out), "\n") {
+					if strings.Contains(l, " after ") || strings.Contains(l, "done in") {
+						t.Logf("  %s", l)
+					}
+				}
+			}
 			walls[tool.name] = append(walls[tool.name], d.Seconds())
 			must(t, c.Delete(context.Background()), "delete the cluster")
 		}
