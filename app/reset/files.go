@@ -18,6 +18,9 @@ func checkCleanable(dir string) error {
 	return nil
 }
 
+// removeAll deletes a path and what is under it; tests replace it.
+var removeAll = os.RemoveAll
+
 // cleanDir deletes everything in dir, keeping dir itself, and returns how
 // many entries it deleted. A missing directory holds nothing.
 func cleanDir(dir string) (int, error) {
@@ -34,7 +37,7 @@ func cleanDir(dir string) (int, error) {
 	n := 0
 	var failed []string
 	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+		if err := removeAll(filepath.Join(dir, e.Name())); err != nil {
 			failed = append(failed, err.Error())
 			continue
 		}
