@@ -67,7 +67,11 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 		}
 		out.Infof("the cluster configuration this upgrade uses:\n%s", strings.TrimSpace(string(b)))
 	}
-	r := preflight.Run(d.healthChecks(ctx, state), d.Settings.IgnorePreflightErrors)
+	checks := d.healthChecks(ctx, state)
+	if d.isCP {
+		checks = append(checks, d.imagesCheck(ctx, out))
+	}
+	r := preflight.Run(checks, d.Settings.IgnorePreflightErrors)
 	for _, w := range append(r.Warnings, r.Ignored...) {
 		out.Warnf("%s", w)
 	}
