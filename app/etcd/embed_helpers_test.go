@@ -88,8 +88,8 @@ func (n *node) start(initialCluster, state string) error {
 		return nil
 	case err := <-e.Err():
 		return fmt.Errorf("etcd %s failed: %w", n.name, err)
-	case <-time.After(20 * time.Second):
-		return fmt.Errorf("etcd %s not ready after 20s", n.name)
+	case <-time.After(45 * time.Second):
+		return fmt.Errorf("etcd %s not ready after 45s", n.name)
 	}
 }
 

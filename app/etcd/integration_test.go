@@ -17,7 +17,10 @@ import (
 // would break quorum.
 func TestIntegrationGrowAndShrink(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Second)
+	// Generous bounds: `go test -race ./...` runs every package at once on
+	// two cores, and a joining member then takes far longer to publish
+	// itself than the second or two it takes alone.
+	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	n1 := startFirst(t, "n1")
 	c := newTestClient(t, n1)
@@ -25,8 +28,13 @@ func TestIntegrationGrowAndShrink(t *testing.T) {
 	// (a) Add as learner, start, promote: 1 -> 2 -> 3 voters.
 	n2, n3 := newNode(t, "n2"), newNode(t, "n3")
 	for _, n := range []*node{n2, n3} {
-		if err := JoinAsLearner(ctx, c, n.name, n.peerURL, starterFor(n, 0), 20*time.Second); err != nil {
-			t.Fatalf("joining %s: %v", n.name, err)
+		if err := JoinAsLearner(ctx, c, n.name, n.peerURL, starterFor(n, 0), 45*time.Second); err != nil {
+			select {
+			case startErr := <-n.started:
+				t.Fatalf("joining %s: %v (its start: %v)", n.name, err, startErr)
+			default:
+				t.Fatalf("joining %s: %v (its start had not returned)", n.name, err)
+			}
 		}
 		if err := <-n.started; err != nil {
 			t.Fatal(err)
