@@ -32,7 +32,7 @@ func TestConfigMigrate(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
-			golden(t, c.golden, []byte(out))
+			goldenFile(t, c.golden, []byte(out))
 			for _, k := range c.kinds {
 				if !strings.Contains(out, k) {
 					t.Errorf("the output lacks %q", k)

@@ -33,7 +33,7 @@ func TestPrintResetUpgradeDefaults(t *testing.T) {
 			if code != 0 || errOut != "" {
 				t.Fatalf("exit %d, stderr %q", code, errOut)
 			}
-			golden(t, c.golden, []byte(out))
+			goldenFile(t, c.golden, []byte(out))
 			docs, err := kubeadm.Decode(c.command, []byte(out))
 			if err != nil {
 				t.Fatalf("the output does not read back: %v", err)

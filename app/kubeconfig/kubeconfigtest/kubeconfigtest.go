@@ -4,7 +4,6 @@
 package kubeconfigtest
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,7 +11,6 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"math/big"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -20,7 +18,7 @@ import (
 	certutil "k8s.io/client-go/util/cert"
 	"k8s.io/client-go/util/keyutil"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+	"github.com/kubeadm-cleanroom/kubeadm/internal/golden"
 )
 
 // FixedNow is the clock of golden tests.
@@ -75,17 +73,5 @@ func NewCA(t testing.TB, cn string) (*x509.Certificate, crypto.Signer) {
 // update is set.
 func Golden(t testing.TB, path string, got []byte, update bool) {
 	t.Helper()
-	if update {
-		if err := atomicfile.Write(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the output (run with -update to accept)\n--- got:\n%s\n--- want:\n%s", path, got, want)
-	}
+	golden.File(t, path, got, update)
 }

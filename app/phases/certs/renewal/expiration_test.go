@@ -51,7 +51,7 @@ func TestCheckExpirationGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden(t, "check-expiration-"+tc.name+".txt", []byte(info.Text()))
+			goldenFile(t, "check-expiration-"+tc.name+".txt", []byte(info.Text()))
 
 			// JSON and YAML parse back to the same report.
 			js, err := json.MarshalIndent(info, "", "    ")
@@ -59,7 +59,7 @@ func TestCheckExpirationGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			if tc.name == "missing-and-external" {
-				golden(t, "check-expiration-"+tc.name+".json", append(js, '\n'))
+				goldenFile(t, "check-expiration-"+tc.name+".json", append(js, '\n'))
 			}
 			ya, err := yaml.Marshal(info)
 			if err != nil {

@@ -1,7 +1,6 @@
 package renewal
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/x509"
 	"flag"
@@ -16,6 +15,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs"
 	kcphase "github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
+	"github.com/kubeadm-cleanroom/kubeadm/internal/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -124,23 +124,10 @@ func readBytes(t *testing.T, path string) []byte {
 	return b
 }
 
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
+// goldenFile compares got with testdata/name, or rewrites it with -update.
+func goldenFile(t *testing.T, name string, got []byte) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := atomicfile.Write(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run with -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (run with -update to accept)\n--- got:\n%s\n--- want:\n%s", path, got, want)
-	}
+	golden.File(t, filepath.Join("testdata", name), got, *update)
 }
 
 // sameIdentity fails unless b says what a says: subject, SANs and usages.
