@@ -220,6 +220,19 @@ func TestResetRejoinAndDay2(t *testing.T) {
 		t.Errorf("the kubeconfig authenticates as %q in %v", u.Username, u.Groups)
 	}
 
+	// config images pull through the node's containerd: present images
+	// are not pulled again; with no registry reachable the error names
+	// the image.
+	out, err = kubeadm(t, cp1, ctx, "config", "images", "pull")
+	must(t, err, "config images pull: %s", out)
+	if !strings.Contains(out, "Image is present: registry.k8s.io/kube-apiserver:v1.37.1") {
+		t.Errorf("config images pull does not report the present images:\n%s", out)
+	}
+	out, err = kubeadm(t, cp1, ctx, "config", "images", "pull", "--image-repository", "registry.example/mirror")
+	if err == nil || !strings.Contains(out, "registry.example/mirror/kube-apiserver:v1.37.1") || strings.Count(strings.TrimSpace(out), "\n") > 0 {
+		t.Errorf("a pull from an unreachable registry must fail in one line naming the image; got %v:\n%s", err, out)
+	}
+
 	// By now the one-minute token has expired.
 	if wait := time.Until(created.Add(65 * time.Second)); wait > 0 {
 		time.Sleep(wait)
