@@ -195,3 +195,28 @@ func TestApplyReportsEveryFailure(t *testing.T) {
 		t.Fatalf("ConfigMap not created: %v", err)
 	}
 }
+
+// TestApplyServiceUpdatesTheExistingOne: an existing Service is updated in
+// place, keeping its allocated cluster IPs and resourceVersion, never
+// created again (a create of a Service whose fixed cluster IP is taken
+// fails on the IP before the name).
+func TestApplyServiceUpdatesTheExistingOne(t *testing.T) {
+	existing := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: ns, ResourceVersion: "7", Labels: map[string]string{"v": "1"}},
+		Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10", ClusterIPs: []string{"10.96.0.10"}}}
+	client := fake.NewClientset(existing)
+	client.PrependReactor("create", "services", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, errors.New(`Service "kube-dns" is invalid: spec.clusterIPs: Invalid value: ["10.96.0.10"]: provided IP is already allocated`)
+	})
+	want := &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: ns, Labels: map[string]string{"v": "2"}},
+		Spec: corev1.ServiceSpec{ClusterIP: "10.96.0.10"}}
+	if err := Apply(context.Background(), client, []runtime.Object{want}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := client.CoreV1().Services(ns).Get(context.Background(), "kube-dns", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Labels["v"] != "2" || got.Spec.ClusterIP != "10.96.0.10" || len(got.Spec.ClusterIPs) != 1 {
+		t.Fatalf("Service after apply: labels %v, clusterIP %q %v", got.Labels, got.Spec.ClusterIP, got.Spec.ClusterIPs)
+	}
+}
