@@ -77,6 +77,8 @@ type Data struct {
 	SnapshotPath string
 	// Failure is the rollout failure that ended the control-plane phase.
 	Failure error
+	// addonsMay caches whether every control plane runs the target.
+	addonsMay *bool
 }
 
 // NewData prepares a run: the node's directories and patches.

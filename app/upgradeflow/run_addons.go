@@ -22,6 +22,12 @@ func (d *Data) addonsReady(ctx context.Context, out progress.Phase) (bool, error
 	if d.Settings.DryRun {
 		return true, nil
 	}
+	if d.addonsMay != nil { // decided by the first addon sub-phase
+		if !*d.addonsMay {
+			out.Infof("skipped: not every control plane runs kube-apiserver %s yet", d.target)
+		}
+		return *d.addonsMay, nil
+	}
 	c, err := d.apiClient()
 	if err != nil {
 		return false, err
@@ -30,6 +36,8 @@ func (d *Data) addonsReady(ctx context.Context, out progress.Phase) (bool, error
 	if err != nil {
 		return false, err
 	}
+	may := len(s.APIServersNotAt(d.target)) == 0
+	d.addonsMay = &may
 	if behind := s.APIServersNotAt(d.target); len(behind) > 0 {
 		out.Infof("skipped: the control planes %s do not run kube-apiserver %s yet; the addons are upgraded by the kubeadm upgrade node that finishes the last of them",
 			strings.Join(behind, ", "), d.target)
