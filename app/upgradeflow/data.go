@@ -75,8 +75,6 @@ type Data struct {
 	stamp   string // names this run's backup directories
 	// SnapshotPath is the etcd backup this run took, if any.
 	SnapshotPath string
-	// Failure is the rollout failure that ended the control-plane phase.
-	Failure error
 	// addonsMay caches whether every control plane runs the target.
 	addonsMay *bool
 }
@@ -99,14 +97,8 @@ func NewData(o Options) (*Data, error) {
 	return d, nil
 }
 
-// Target is the version this run upgrades to, once preflight has set it.
+// TargetVersion is the version this run upgrades to, once preflight has set it.
 func (d *Data) TargetVersion() string { return d.target }
-
-// Cluster is the cluster's configuration at the target version.
-func (d *Data) Cluster() *kubeadm.ClusterConfiguration { return d.cluster }
-
-// ControlPlane reports whether this node runs a control plane.
-func (d *Data) ControlPlane() bool { return d.isCP }
 
 func (d *Data) kubeconfigPath() string {
 	if d.Kubeconfig != "" {

@@ -31,11 +31,10 @@ func (w *mirrorWatcher) Hasten(ctx context.Context, component, oldHash string) {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	c, err := cri.Dial(hctx, w.criSocket)
+	c, err := w.runtime(hctx)
 	if err != nil {
 		return
 	}
-	defer c.Close()
 	ids, err := c.RunningContainers(hctx, oldHash)
 	if err != nil {
 		return
@@ -71,13 +70,16 @@ func (w *mirrorWatcher) crashLoop(ctx context.Context, component string, since t
 	if w.criSocket == "" {
 		return nil
 	}
+	if time.Since(w.crashChecked) < time.Second {
+		return nil
+	}
+	w.crashChecked = time.Now()
 	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	c, err := cri.Dial(cctx, w.criSocket)
+	c, err := w.runtime(cctx)
 	if err != nil {
 		return nil
 	}
-	defer c.Close()
 	exited, err := c.ExitedSince(cctx, map[string]string{"io.kubernetes.pod.name": component + "-" + w.nodeName,
 		"io.kubernetes.pod.namespace": constants.KubeSystemNamespace, "io.kubernetes.container.name": component}, since)
 	if err != nil {
@@ -98,4 +100,26 @@ func (w *mirrorWatcher) crashLoop(ctx context.Context, component string, since t
 		msg = last.Reason
 	}
 	return fmt.Errorf("its container exited %d times, last with code %d: %s", len(failed), last.ExitCode, msg)
+}
+
+// runtime returns the watcher's connection to the container runtime,
+// dialled on first use.
+func (w *mirrorWatcher) runtime(ctx context.Context) (*cri.Client, error) {
+	if w.rt != nil {
+		return w.rt, nil
+	}
+	c, err := cri.Dial(ctx, w.criSocket)
+	if err != nil {
+		return nil, err
+	}
+	w.rt = c
+	return c, nil
+}
+
+// close releases the runtime connection.
+func (w *mirrorWatcher) close() {
+	if w.rt != nil {
+		w.rt.Close()
+		w.rt = nil
+	}
 }

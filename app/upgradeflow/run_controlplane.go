@@ -3,6 +3,7 @@ package upgradeflow
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -14,31 +15,12 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs/renewal"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
-
-// componentCerts are the certificates and kubeconfigs renewed with each
-// component, as upstream renews them during an upgrade.
-func componentCerts(component string, localEtcd bool) []string {
-	switch component {
-	case constants.Etcd:
-		return []string{"etcd-server", "etcd-peer", "etcd-healthcheck-client"}
-	case constants.KubeAPIServer:
-		out := []string{"apiserver", "apiserver-kubelet-client", "front-proxy-client"}
-		if localEtcd {
-			out = append(out, "apiserver-etcd-client")
-		}
-		return out
-	case constants.KubeControllerManager:
-		return []string{"controller-manager.conf"}
-	case constants.KubeScheduler:
-		return []string{"scheduler.conf"}
-	}
-	return nil
-}
 
 // steps renders the target manifest of each component of this node.
 func (d *Data) steps(out progress.Phase) ([]upgrade.Step, error) {
@@ -58,7 +40,7 @@ func (d *Data) steps(out progress.Phase) ([]upgrade.Step, error) {
 			s.StopFirst = []string{constants.KubeAPIServer}
 		}
 		if d.Settings.CertificateRenewal {
-			names := componentCerts(c.Name, localEtcd)
+			names := renewal.ComponentNames(c.Name, !localEtcd)
 			s.Renew = func() error { return d.renew(out, names) }
 		}
 		steps = append(steps, s)
@@ -123,8 +105,8 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 		}
 	}
 	r.Watcher = w
+	defer w.close()
 	if err := r.Run(ctx, steps); err != nil {
-		d.Failure = err
 		return err
 	}
 	if d.Settings.CertificateRenewal {
@@ -133,10 +115,15 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 	return nil
 }
 
+// etcdTLS is the API server's etcd client identity, which kubeadm uses too.
+func (d *Data) etcdTLS() (*tls.Config, error) {
+	dir := d.certsDir()
+	return etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
+}
+
 // localEtcd connects to this node's etcd member only.
 func (d *Data) localEtcd() (*etcd.Client, error) {
-	dir := d.certsDir()
-	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
+	tlsCfg, err := d.etcdTLS()
 	if err != nil {
 		return nil, err
 	}

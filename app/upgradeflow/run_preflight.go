@@ -198,12 +198,11 @@ func (d *Data) healthChecks(ctx context.Context, state *ClusterState) []prefligh
 
 // etcdClient connects to every member the local one knows of.
 func (d *Data) etcdClient(ctx context.Context) (*etcd.Client, error) {
-	dir := d.certsDir()
-	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
+	tlsCfg, err := d.etcdTLS()
 	if err != nil {
 		return nil, err
 	}
-	local, err := etcd.New([]string{d.lcp.Etcd.ClientURL()}, tlsCfg, 5*time.Second)
+	local, err := d.localEtcd()
 	if err != nil {
 		return nil, err
 	}

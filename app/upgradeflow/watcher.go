@@ -16,6 +16,7 @@ import (
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 )
 
@@ -57,6 +58,9 @@ type mirrorWatcher struct {
 	podsDir string
 	// criSocket is the container runtime's endpoint, "" when unknown.
 	criSocket string
+	rt        *cri.Client // dialled on first use
+	// crashChecked is when the runtime was last asked about crash loops.
+	crashChecked time.Time
 	// get fetches a health endpoint (waitcontrolplane.HTTPGet).
 	get func(ctx context.Context, url string) (int, error)
 }

@@ -21,10 +21,7 @@ func TestBadInputIsOneLineAndNonZero(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n  podSubnett: 10.0.0.0/8\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cases := []struct {
-		args []string
-		want []string
-	}{
+	cases := []failureCase{
 		{[]string{"init", "--token", "nope"}, []string{"--token", "[a-z0-9]{6}.[a-z0-9]{16}"}},
 		{[]string{"init", "--token-ttl", "forever"}, []string{"--token-ttl", "duration"}},
 		{[]string{"init", "--feature-gates", "X"}, []string{"--feature-gates", "key=value"}},
@@ -38,22 +35,7 @@ func TestBadInputIsOneLineAndNonZero(t *testing.T) {
 		{[]string{"config", "validate", "--config", cfg}, []string{"podSubnett"}},
 		{[]string{"nonsense"}, []string{"unknown command"}},
 	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			code, out, errOut := runArgs(c.args...)
-			if code == 0 {
-				t.Fatalf("exit 0; stdout %q", out)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q lacks %q", errOut, w)
-				}
-			}
-			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 {
-				t.Errorf("error is %d lines:\n%s", n+1, errOut)
-			}
-		})
-	}
+	checkFailures(t, cases)
 }
 
 func TestVersionAndImages(t *testing.T) {
@@ -154,5 +136,34 @@ func TestInitPhaseSubcommands(t *testing.T) {
 	code, out, _ = runArgs("init", "phase", "certs", "--help")
 	if code != 0 || !strings.Contains(out, "etcd-healthcheck-client") || !strings.Contains(out, "all ") {
 		t.Errorf("init phase certs --help: %s", out)
+	}
+}
+
+// failureCase is a command line that must fail with a one-line error
+// containing every string of want.
+type failureCase struct {
+	args []string
+	want []string
+}
+
+// checkFailures runs each case: a non-zero exit and one stderr line that
+// names what is wrong.
+func checkFailures(t *testing.T, cases []failureCase) {
+	t.Helper()
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, out, errOut := runArgs(c.args...)
+			if code == 0 {
+				t.Fatalf("exit 0; stdout %q", out)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr %q lacks %q", errOut, w)
+				}
+			}
+			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 {
+				t.Errorf("error is %d lines:\n%s", n+1, errOut)
+			}
+		})
 	}
 }

@@ -27,10 +27,7 @@ func TestResetBadInput(t *testing.T) {
 		return p
 	}
 	ok := cfg("ok.yaml", "force: true\n")
-	cases := []struct {
-		args []string
-		want []string
-	}{
+	cases := []failureCase{
 		{[]string{"reset", "--skip-phases", "nope"}, []string{"--skip-phases", "unknown phase nope", "cleanup-node, preflight, remove-etcd-member"}},
 		{[]string{"reset", "--config", ok, "--force"}, []string{"can not mix '--config'", "--force"}},
 		{[]string{"reset", "--config", ok, "--cert-dir", "/x"}, []string{"can not mix '--config'", "--cert-dir"}},
@@ -45,22 +42,7 @@ func TestResetBadInput(t *testing.T) {
 		{[]string{"config", "images", "pull", "--feature-gates", "Nope=true", "--cri-socket", "unix:///run/x.sock"}, []string{"featureGates", "Nope", "RootlessControlPlane"}},
 		{[]string{"config", "images", "pull", "--cri-socket", "unix:///nonexistent/cri.sock"}, []string{"unix:///nonexistent/cri.sock", "CRI v1 API does not answer"}},
 	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			code, out, errOut := runArgs(c.args...)
-			if code == 0 {
-				t.Fatalf("exit 0; stdout %q", out)
-			}
-			for _, w := range c.want {
-				if !strings.Contains(errOut, w) {
-					t.Errorf("stderr %q lacks %q", errOut, w)
-				}
-			}
-			if n := strings.Count(strings.TrimSpace(errOut), "\n"); n > 0 {
-				t.Errorf("error is %d lines:\n%s", n+1, errOut)
-			}
-		})
-	}
+	checkFailures(t, cases)
 }
 
 // stoppedInit is an init system that is present and stops the kubelet.
