@@ -7,7 +7,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
+
+// Observer, when set, hears of every file written; the command line sets it
+// at -v 5 and above so that each phase shows what it writes.
+type Observer func(path string, size int, mode os.FileMode)
+
+var observer atomic.Pointer[Observer]
+
+// SetObserver installs o (nil removes it).
+func SetObserver(o Observer) {
+	if o == nil {
+		observer.Store(nil)
+		return
+	}
+	observer.Store(&o)
+}
 
 // Write replaces path with data, creating its directory (0755 unless it
 // exists) and leaving the file with exactly mode.
@@ -41,6 +57,9 @@ func Write(path string, data []byte, mode os.FileMode) error {
 	if err := os.Rename(tmpName, path); err != nil {
 		os.Remove(tmpName)
 		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if o := observer.Load(); o != nil {
+		(*o)(path, len(data), mode)
 	}
 	return nil
 }

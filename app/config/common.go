@@ -3,7 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
-	"os"
+	"net"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -12,18 +12,32 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
-// decodeFile reads and decodes a configuration file.
-func decodeFile(path string) (*kubeadm.Documents, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config file: %w", err)
+// DefaultCRISocket is the runtime endpoint assumed where none is needed
+// (a dry run on a host without a runtime), as upstream assumes containerd's.
+const DefaultCRISocket = "unix:///var/run/containerd/containerd.sock"
+
+// runtimeDetection remembers a failed CRI socket detection, so that
+// validation errors, which say more, are reported before it.
+type runtimeDetection struct{ criErr error }
+
+// err is the detection failure, if any.
+func (r *runtimeDetection) err() error { return r.criErr }
+
+// noRuntimeNeeded is for runs that use no runtime (dry-run): a socket that
+// could not be detected becomes DefaultCRISocket, with a warning.
+func (r *runtimeDetection) noRuntimeNeeded(nr *kubeadm.NodeRegistrationOptions) string {
+	if r.criErr == nil {
+		return ""
 	}
-	return kubeadm.Decode(path, data)
+	r.criErr = nil
+	nr.CRISocket = DefaultCRISocket
+	return "no container runtime was found; the dry run assumes " + DefaultCRISocket
 }
 
 // defaultNodeRegistration fills the node name from the host name and the
 // CRI socket by probing (or normalizes the given one, returning a warning).
-func defaultNodeRegistration(nr *kubeadm.NodeRegistrationOptions, host Host) (string, error) {
+// A failed probe is kept in det, not returned.
+func defaultNodeRegistration(nr *kubeadm.NodeRegistrationOptions, host Host, det *runtimeDetection) (string, error) {
 	if nr.Name == "" {
 		h, err := host.Hostname()
 		if err != nil {
@@ -34,7 +48,8 @@ func defaultNodeRegistration(nr *kubeadm.NodeRegistrationOptions, host Host) (st
 	if nr.CRISocket == "" {
 		s, err := host.DetectCRISocket()
 		if err != nil {
-			return "", err
+			det.criErr = err
+			return "", nil
 		}
 		nr.CRISocket = s
 		return "", nil
@@ -44,18 +59,25 @@ func defaultNodeRegistration(nr *kubeadm.NodeRegistrationOptions, host Host) (st
 	return warn, nil
 }
 
-// defaultAdvertiseAddress fills an empty API endpoint address from the
-// default route's interface.
-func defaultAdvertiseAddress(ep *kubeadm.APIEndpoint, host Host) error {
-	if ep.AdvertiseAddress != "" {
-		return nil
+// defaultAdvertiseAddress fills an API endpoint address that is empty or
+// unspecified ("0.0.0.0", "::") with the address of the default route's
+// interface, of the family given (IPv4 when empty), as upstream does. It
+// returns a warning when it replaces a value the user gave.
+func defaultAdvertiseAddress(ep *kubeadm.APIEndpoint, host Host) (string, error) {
+	given := ep.AdvertiseAddress
+	ip := net.ParseIP(given)
+	if given != "" && (ip == nil || !ip.IsUnspecified()) {
+		return "", nil // an address, or something validation refuses
 	}
-	ip, err := host.DefaultRouteIP()
+	found, err := host.DefaultRouteIP(ip != nil && ip.To4() == nil)
 	if err != nil {
-		return fmt.Errorf("advertise address: %w", err)
+		return "", fmt.Errorf("advertise address: %w", err)
 	}
-	ep.AdvertiseAddress = ip.String()
-	return nil
+	ep.AdvertiseAddress = found.String()
+	if given == "" {
+		return "", nil
+	}
+	return fmt.Sprintf("advertiseAddress %q: using %s, the address of the default route's interface", given, ep.AdvertiseAddress), nil
 }
 
 // invalid turns field errors into one error listing them all.

@@ -13,8 +13,13 @@ import (
 
 type host struct{ criErr error }
 
-func (host) Hostname() (string, error)       { return "Node-1", nil }
-func (host) DefaultRouteIP() (net.IP, error) { return net.ParseIP("10.200.0.12"), nil }
+func (host) Hostname() (string, error) { return "Node-1", nil }
+func (host) DefaultRouteIP(ipv6 bool) (net.IP, error) {
+	if ipv6 {
+		return net.ParseIP("fd00:200::12"), nil
+	}
+	return net.ParseIP("10.200.0.12"), nil
+}
 func (h host) DetectCRISocket() (string, error) {
 	if h.criErr != nil {
 		return "", h.criErr

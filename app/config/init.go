@@ -7,6 +7,7 @@ import (
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 )
 
 // Init is the complete configuration of `kubeadm init`.
@@ -18,6 +19,10 @@ type Init struct {
 	// KubeProxyRaw is the user's KubeProxyConfiguration document (JSON).
 	KubeProxyRaw []byte
 	Warnings     []string
+	// Notes are informational lines for the user, such as the version a
+	// release label stood for.
+	Notes []string
+	runtimeDetection
 }
 
 // LoadInitFile decodes a configuration file for init. A file without an
@@ -57,17 +62,25 @@ func (c *Init) fill() *Init {
 // Default applies static defaults, then dynamic ones from host: node name,
 // advertise address, CRI socket and bootstrap tokens.
 func (c *Init) Default(host Host) error {
+	asked := c.Cluster.KubernetesVersion
 	kubeadm.SetClusterDefaults(c.Cluster)
+	if _, label := versions.Resolve(asked); label {
+		c.Notes = append(c.Notes, fmt.Sprintf("kubernetesVersion %q is %s (from this kubeadm's own version table, without a network lookup)", asked, c.Cluster.KubernetesVersion))
+	}
 	kubeadm.SetInitDefaults(c.Init)
-	warn, err := defaultNodeRegistration(&c.Init.NodeRegistration, host)
+	warn, err := defaultNodeRegistration(&c.Init.NodeRegistration, host, &c.runtimeDetection)
 	if err != nil {
 		return err
 	}
 	if warn != "" {
 		c.Warnings = append(c.Warnings, warn)
 	}
-	if err := defaultAdvertiseAddress(&c.Init.LocalAPIEndpoint, host); err != nil {
+	warn, err = defaultAdvertiseAddress(&c.Init.LocalAPIEndpoint, host)
+	if err != nil {
 		return err
+	}
+	if warn != "" {
+		c.Warnings = append(c.Warnings, warn)
 	}
 	for i := range c.Init.BootstrapTokens {
 		t := &c.Init.BootstrapTokens[i]
@@ -82,5 +95,19 @@ func (c *Init) Default(host Host) error {
 	return nil
 }
 
-// Validate returns one error listing every invalid field, or nil.
-func (c *Init) Validate() error { return invalid(kubeadm.ValidateInit(c.Init, c.Cluster)) }
+// Validate returns one error listing every invalid field, else the
+// failure to find the container runtime, or nil.
+func (c *Init) Validate() error {
+	if err := invalid(kubeadm.ValidateInit(c.Init, c.Cluster)); err != nil {
+		return err
+	}
+	return c.runtimeDetection.err()
+}
+
+// NoRuntimeNeeded is for a dry run: when no runtime was found, containerd's
+// socket is assumed, with a warning.
+func (c *Init) NoRuntimeNeeded() {
+	if w := c.noRuntimeNeeded(&c.Init.NodeRegistration); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
+}

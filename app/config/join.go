@@ -10,6 +10,7 @@ import (
 type Join struct {
 	Join     *kubeadm.JoinConfiguration
 	Warnings []string
+	runtimeDetection
 }
 
 // LoadJoinFile decodes a configuration file for join.
@@ -31,7 +32,7 @@ func NewJoin() *Join { return &Join{Join: &kubeadm.JoinConfiguration{}} }
 // host and, for a control plane, the advertise address.
 func (c *Join) Default(host Host) error {
 	kubeadm.SetJoinDefaults(c.Join)
-	warn, err := defaultNodeRegistration(&c.Join.NodeRegistration, host)
+	warn, err := defaultNodeRegistration(&c.Join.NodeRegistration, host, &c.runtimeDetection)
 	if err != nil {
 		return err
 	}
@@ -39,10 +40,30 @@ func (c *Join) Default(host Host) error {
 		c.Warnings = append(c.Warnings, warn)
 	}
 	if cp := c.Join.ControlPlane; cp != nil {
-		return defaultAdvertiseAddress(&cp.LocalAPIEndpoint, host)
+		warn, err := defaultAdvertiseAddress(&cp.LocalAPIEndpoint, host)
+		if err != nil {
+			return err
+		}
+		if warn != "" {
+			c.Warnings = append(c.Warnings, warn)
+		}
 	}
 	return nil
 }
 
-// Validate returns one error listing every invalid field, or nil.
-func (c *Join) Validate() error { return invalid(kubeadm.ValidateJoin(c.Join)) }
+// Validate returns one error listing every invalid field, else the
+// failure to find the container runtime, or nil.
+func (c *Join) Validate() error {
+	if err := invalid(kubeadm.ValidateJoin(c.Join)); err != nil {
+		return err
+	}
+	return c.runtimeDetection.err()
+}
+
+// NoRuntimeNeeded is for a dry run: when no runtime was found, containerd's
+// socket is assumed, with a warning.
+func (c *Join) NoRuntimeNeeded() {
+	if w := c.noRuntimeNeeded(&c.Join.NodeRegistration); w != "" {
+		c.Warnings = append(c.Warnings, w)
+	}
+}

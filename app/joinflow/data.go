@@ -51,6 +51,9 @@ type Data struct {
 
 	kubeDir, certsDir, manifestsDir, kubeletDir, DryRunDir string
 	patches                                                *patches.Set
+
+	// discoverFn replaces discovery in tests.
+	discoverFn func(context.Context, *Data) error
 }
 
 // NewData prepares a run.

@@ -16,12 +16,37 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/discovery"
 	"github.com/kubeadm-cleanroom/kubeadm/app/kubeconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
+
+// ensureDiscovered discovers the cluster unless an earlier phase did. Every
+// phase that needs the cluster calls it, so a join whose preflight is
+// skipped (kind skips it) or a phase run alone discovers it when first
+// needed, as upstream's lazy discovery does.
+func (d *Data) ensureDiscovered(ctx context.Context) error {
+	if d.tlsBootstrap != nil && d.cluster != nil && d.kubeletCfg != nil {
+		return nil
+	}
+	return d.discover(ctx)
+}
+
+// needsCluster wraps a phase that uses the discovered cluster.
+func needsCluster(run func(context.Context, progress.Phase, *Data) error) func(context.Context, progress.Phase, *Data) error {
+	return func(ctx context.Context, out progress.Phase, d *Data) error {
+		if err := d.ensureDiscovered(ctx); err != nil {
+			return err
+		}
+		return run(ctx, out, d)
+	}
+}
 
 // discover finds and verifies the cluster, builds the kubelet's TLS
 // bootstrap kubeconfig, and reads the cluster's and the kubelet's
 // configuration with the bootstrap token.
 func (d *Data) discover(ctx context.Context) error {
+	if d.discoverFn != nil {
+		return d.discoverFn(ctx, d)
+	}
 	j := d.join()
 	timeout := j.Timeouts.Discovery.Duration
 	var found *clientcmdapi.Config

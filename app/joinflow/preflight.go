@@ -41,6 +41,19 @@ func (d *Data) preflightChecks() []preflight.Check {
 	return append(checks, preflight.DirAvailable(h, constants.EtcdDataDir))
 }
 
+// fetchSharedCerts downloads and decrypts the kubeadm-certs Secret.
+func (d *Data) fetchSharedCerts(ctx context.Context, out progress.Phase) error {
+	ctx, cancel := withTimeout(ctx, d.apiTimeout())
+	defer cancel()
+	files, err := uploadcerts.Fetch(ctx, d.bootstrap, d.cluster.Etcd.Local != nil, d.join().ControlPlane.CertificateKey)
+	if err != nil {
+		return err
+	}
+	d.sharedCerts = files
+	out.Infof("fetched and decrypted the control-plane certificates from Secret kube-system/%s", constants.KubeadmCertsSecret)
+	return nil
+}
+
 // runPreflight checks the node, then discovers the cluster and checks what
 // the cluster can refuse, so that a refused join leaves nothing behind.
 func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
@@ -71,14 +84,8 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if d.cluster.ControlPlaneEndpoint == "" {
 		return fmt.Errorf("the cluster has no controlPlaneEndpoint, so it cannot have more than one control plane: it must be initialised with --control-plane-endpoint (a load balancer or DNS name in front of the API servers)")
 	}
-	if key := j.ControlPlane.CertificateKey; key != "" {
-		files, err := uploadcerts.Fetch(apiCtx, d.bootstrap, d.cluster.Etcd.Local != nil, key)
-		if err != nil {
-			return err
-		}
-		d.sharedCerts = files
-		out.Infof("fetched and decrypted the control-plane certificates from Secret kube-system/%s", constants.KubeadmCertsSecret)
-		return nil
+	if j.ControlPlane.CertificateKey != "" {
+		return d.fetchSharedCerts(apiCtx, out)
 	}
 	for _, f := range uploadcerts.Files(d.cluster.Etcd.Local != nil) {
 		if !pki.Exists(filepath.Join(d.cluster.CertificatesDir, f)) {

@@ -24,7 +24,13 @@ func (d *Data) certsDirOut() string {
 	return d.cluster.CertificatesDir
 }
 
-func runDownloadCerts(_ context.Context, out progress.Phase, d *Data) error {
+func runDownloadCerts(ctx context.Context, out progress.Phase, d *Data) error {
+	if d.sharedCerts == nil && d.join().ControlPlane.CertificateKey != "" {
+		// preflight, which fetches them, was skipped
+		if err := d.fetchSharedCerts(ctx, out); err != nil {
+			return err
+		}
+	}
 	if d.sharedCerts == nil {
 		out.Infof("no --certificate-key: using the shared certificates already in %s", d.cluster.CertificatesDir)
 		return nil

@@ -23,12 +23,39 @@ type Reporter interface {
 	Result(v any)
 }
 
+// DetailLevel is the -v level from which details (what each phase reads
+// and writes) are shown, as upstream's klog V(5).
+const DetailLevel = 5
+
+// Detailer is a Reporter that can show details at a verbosity.
+type Detailer interface {
+	// Detail carries a message shown only at DetailLevel and above.
+	Detail(phase, msg string)
+}
+
 // Human writes lines like "[certs] done in 0.21s" to w.
 type Human struct {
 	mu sync.Mutex
 	W  io.Writer
 	// Verbose also prints phase starts.
 	Verbose bool
+	// Verbosity is the -v level; details are printed from DetailLevel on.
+	Verbosity int
+	current   string // the running phase, for details reported outside one
+}
+
+// Detail prints a detail line at DetailLevel and above; "" is the running
+// phase.
+func (h *Human) Detail(phase, msg string) {
+	if h.Verbosity < DetailLevel {
+		return
+	}
+	h.mu.Lock()
+	if phase == "" {
+		phase = h.current
+	}
+	h.mu.Unlock()
+	h.printf("%s%s\n", prefix(phase), msg)
 }
 
 func prefix(phase string) string {
@@ -40,6 +67,9 @@ func prefix(phase string) string {
 
 // PhaseStart prints nothing unless verbose: the end line carries the time.
 func (h *Human) PhaseStart(phase string) {
+	h.mu.Lock()
+	h.current = phase
+	h.mu.Unlock()
 	if h.Verbose {
 		h.printf("%sstarting\n", prefix(phase))
 	}
@@ -83,7 +113,7 @@ func round(d time.Duration) time.Duration {
 
 // Event is one line of JSON output.
 type Event struct {
-	Event    string   `json:"event"` // phase-start, phase-end, phase-skipped, info, warning, result
+	Event    string   `json:"event"` // phase-start, phase-end, phase-skipped, info, warning, detail, result
 	Phase    string   `json:"phase,omitempty"`
 	Time     string   `json:"time"`
 	Duration *float64 `json:"durationSeconds,omitempty"`
@@ -97,6 +127,23 @@ type JSON struct {
 	mu  sync.Mutex
 	W   io.Writer
 	Now func() time.Time
+	// Verbosity is the -v level; detail events are emitted from DetailLevel on.
+	Verbosity int
+	current   string
+}
+
+// Detail emits a detail event at DetailLevel and above; "" is the running
+// phase.
+func (j *JSON) Detail(phase, msg string) {
+	if j.Verbosity < DetailLevel {
+		return
+	}
+	j.mu.Lock()
+	if phase == "" {
+		phase = j.current
+	}
+	j.mu.Unlock()
+	j.emit(Event{Event: "detail", Phase: phase, Message: msg})
 }
 
 func (j *JSON) emit(e Event) {
@@ -112,7 +159,12 @@ func (j *JSON) emit(e Event) {
 }
 
 // PhaseStart emits a phase-start event.
-func (j *JSON) PhaseStart(phase string) { j.emit(Event{Event: "phase-start", Phase: phase}) }
+func (j *JSON) PhaseStart(phase string) {
+	j.mu.Lock()
+	j.current = phase
+	j.mu.Unlock()
+	j.emit(Event{Event: "phase-start", Phase: phase})
+}
 
 // PhaseEnd emits a phase-end event with the duration and the error (or "").
 func (j *JSON) PhaseEnd(phase string, elapsed time.Duration, err error) {
@@ -146,6 +198,17 @@ type Phase struct {
 
 // Infof reports a message of the phase.
 func (p Phase) Infof(format string, args ...any) { p.R.Info(p.Name, fmt.Sprintf(format, args...)) }
+
+// Detailf reports a detail of the phase (what it reads or writes), shown
+// only at DetailLevel and above.
+func (p Phase) Detailf(format string, args ...any) { Detail(p.R, p.Name, fmt.Sprintf(format, args...)) }
+
+// Detail hands msg to r when r shows details.
+func Detail(r Reporter, phase, msg string) {
+	if d, ok := r.(Detailer); ok {
+		d.Detail(phase, msg)
+	}
+}
 
 // Warnf reports a warning of the phase.
 func (p Phase) Warnf(format string, args ...any) { p.R.Warn(p.Name, fmt.Sprintf(format, args...)) }

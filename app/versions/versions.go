@@ -30,6 +30,46 @@ var table = map[uint]Components{
 	37: {EtcdImageTag: "3.7.0-0", CoreDNS: "v1.14.6", Pause: "3.10.2"},
 }
 
+// newestPatch is the newest release of each supported minor this tool
+// knows, which the labels stable-1.X and latest-1.X stand for.
+var newestPatch = map[uint]string{36: "v1.36.3", 37: "v1.37.1"}
+
+// Resolve turns what a user may write as kubernetesVersion into a version
+// "vX.Y.Z", offline: a version without its leading v gets one, and the
+// release labels upstream looks up on the network (stable, stable-1,
+// stable-1.X, latest, latest-1, latest-1.X, each optionally with a .txt
+// suffix or a release/ prefix) are answered from this tool's own table.
+// It reports whether v was a label. Anything else is returned unchanged for
+// validation to refuse.
+func Resolve(v string) (string, bool) {
+	label := strings.TrimSuffix(strings.TrimPrefix(v, "release/"), ".txt")
+	switch label {
+	case "stable", "latest", "stable-1", "latest-1":
+		return DefaultKubernetesVersion, true
+	}
+	for _, prefix := range []string{"stable-1.", "latest-1."} {
+		if rest, ok := strings.CutPrefix(label, prefix); ok {
+			minor, err := strconv.Atoi(rest)
+			if err != nil || minor < 0 {
+				return v, false
+			}
+			if patch, ok := newestPatch[uint(minor)]; ok {
+				return patch, true
+			}
+			return v, false
+		}
+	}
+	if v != "" && v[0] >= '0' && v[0] <= '9' {
+		if _, err := version.ParseSemantic("v" + v); err == nil {
+			return "v" + v, false
+		}
+	}
+	return v, false
+}
+
+// Labels lists the release labels Resolve answers, for error messages.
+const Labels = "stable, stable-1, stable-1.X, latest, latest-1, latest-1.X"
+
 // MinimumKubernetesVersion is the oldest version the tool can install.
 const MinimumKubernetesVersion = "v1.36.0"
 

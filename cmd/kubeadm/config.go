@@ -3,12 +3,10 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
@@ -126,43 +124,13 @@ func newConfigValidate(s streams) *cobra.Command {
 			if path == "" {
 				return fmt.Errorf("--config is required: the file to validate")
 			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return fmt.Errorf("read config file: %w", err)
-			}
-			docs, err := kubeadm.Decode(path, data)
-			if err != nil {
-				return err
-			}
-			for _, w := range docs.Warnings {
+			allowExp, _ := cmd.Flags().GetBool("allow-experimental-api")
+			warnings, err := config.ValidateFile(path, allowExp, config.NoCRI{Host: config.LocalHost{}})
+			for _, w := range warnings {
 				fmt.Fprintln(s.errOut, "WARNING:", w)
 			}
-			var errs field.ErrorList
-			if docs.Init != nil || docs.Cluster != nil {
-				cfg := &config.Init{Init: docs.Init, Cluster: docs.Cluster}
-				if cfg.Init == nil {
-					cfg.Init = &kubeadm.InitConfiguration{}
-				}
-				if cfg.Cluster == nil {
-					cfg.Cluster = &kubeadm.ClusterConfiguration{}
-				}
-				kubeadm.SetClusterDefaults(cfg.Cluster)
-				kubeadm.SetInitDefaults(cfg.Init)
-				errs = append(errs, kubeadm.ValidateInit(cfg.Init, cfg.Cluster)...)
-			}
-			if docs.Join != nil {
-				kubeadm.SetJoinDefaults(docs.Join)
-				errs = append(errs, kubeadm.ValidateJoin(docs.Join)...)
-			}
-			if docs.Init == nil && docs.Cluster == nil && docs.Join == nil && docs.Reset == nil && docs.Upgrade == nil {
-				return fmt.Errorf("%s: no kubeadm configuration document", path)
-			}
-			if len(errs) > 0 {
-				var msgs []string
-				for _, e := range errs {
-					msgs = append(msgs, e.Error())
-				}
-				return fmt.Errorf("%s: %s", path, strings.Join(msgs, "; "))
+			if err != nil {
+				return err
 			}
 			fmt.Fprintln(s.out, "ok")
 			return nil

@@ -28,12 +28,13 @@ Unknown API versions, kinds and fields are errors, as are values out of range.
 This kubeadm reads ` + kubeadm.V1beta4 + ` and, with a deprecation warning,
 ` + kubeadm.V1beta3 + ` (convert it with 'kubeadm config migrate').`
 
-// addValidateCompatFlags adds the flags upstream's `config validate` has
-// for API versions. This kubeadm always reads v1beta3 with a warning and has
-// no experimental API, so neither changes what is validated.
+// addValidateCompatFlags adds the flags upstream's `config validate` and
+// `config migrate` have for API versions. This kubeadm always reads v1beta3
+// with a warning (a deliberate difference); kubeadm.k8s.io/v1 is read only
+// with --allow-experimental-api.
 func addValidateCompatFlags(cmd *cobra.Command) {
 	cmd.Flags().Bool("allow-deprecated-api", false, "Allow validation of deprecated APIs. "+kubeadm.V1beta3+" is always read, with a warning.")
-	cmd.Flags().Bool("allow-experimental-api", false, "Allow validation of experimental, unreleased APIs. This kubeadm has none.")
+	cmd.Flags().Bool("allow-experimental-api", false, "Allow validation of experimental, unreleased APIs.")
 }
 
 // addConfigKubeconfigFlag adds upstream's --kubeconfig of `kubeadm config`

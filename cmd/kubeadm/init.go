@@ -2,12 +2,14 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/initflow"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -93,9 +95,32 @@ func mixedWithConfig(fs *pflag.FlagSet) []string {
 	return bad
 }
 
+// runtimeFreePhases are init phases that only write files: run alone, they
+// need no container runtime, so none is detected (as upstream skips CRI
+// detection for them).
+var runtimeFreePhases = []string{"certs", "kubeconfig", "etcd", "control-plane", "upload-config", "upload-certs", "mark-control-plane", "bootstrap-token", "addon", "show-join-command"}
+
+// needsRuntime reports whether running phase ("" for all of init) can use
+// the container runtime.
+func needsRuntime(phase string, dryRun bool) bool {
+	if dryRun {
+		return false
+	}
+	if phase == "" {
+		return true
+	}
+	top, _, _ := strings.Cut(phase, "/")
+	for _, p := range runtimeFreePhases {
+		if top == p {
+			return false
+		}
+	}
+	return true
+}
+
 // loadConfig builds the complete, validated configuration from the file
 // or the flags.
-func (f *initFlags) loadConfig(fs *pflag.FlagSet) (*config.Init, error) {
+func (f *initFlags) loadConfig(fs *pflag.FlagSet, phase string) (*config.Init, error) {
 	var cfg *config.Init
 	if f.configPath != "" {
 		if bad := mixedWithConfig(fs); len(bad) > 0 {
@@ -119,6 +144,9 @@ func (f *initFlags) loadConfig(fs *pflag.FlagSet) (*config.Init, error) {
 	}
 	if err := cfg.Default(config.LocalHost{}); err != nil {
 		return nil, err
+	}
+	if !needsRuntime(phase, f.dryRun || cfg.Init.DryRun) {
+		cfg.NoRuntimeNeeded()
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -193,12 +221,18 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 	if err := (&workflow.Runner[*initflow.Data]{Phases: initflow.Phases()}).CheckNames(f.skipPhases); err != nil {
 		return fmt.Errorf("--skip-phases: %w", err)
 	}
-	cfg, err := f.loadConfig(cmd.Flags())
+	cfg, err := f.loadConfig(cmd.Flags(), phase)
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings {
 		out.Warn("", w)
+	}
+	for _, n := range cfg.Notes {
+		out.Info("", n)
+	}
+	if phase == "" {
+		out.Info("init", "Using Kubernetes version: "+cfg.Cluster.KubernetesVersion)
 	}
 	opts := initflow.Options{
 		Config: cfg, DryRun: f.dryRun || cfg.Init.DryRun, IgnorePreflightErrors: f.ignorePreflightErrors, SkipPhases: f.skipPhases,
@@ -227,11 +261,21 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 }
 
 func reporter(output string, s streams) (progress.Reporter, error) {
+	v := s.verbosity()
+	var r progress.Reporter
 	switch output {
 	case "text", "":
-		return &progress.Human{W: s.out}, nil
+		r = &progress.Human{W: s.out, Verbose: v >= progress.DetailLevel, Verbosity: v}
 	case "json":
-		return &progress.JSON{W: s.out}, nil
+		r = &progress.JSON{W: s.out, Verbosity: v}
+	}
+	if r != nil {
+		if v >= progress.DetailLevel {
+			atomicfile.SetObserver(func(path string, size int, mode os.FileMode) {
+				progress.Detail(r, "", fmt.Sprintf("wrote %s (%d bytes, mode %04o)", path, size, mode.Perm()))
+			})
+		}
+		return r, nil
 	}
 	return nil, fmt.Errorf("invalid --output %q: use text or json", output)
 }

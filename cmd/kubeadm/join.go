@@ -107,6 +107,9 @@ func (f *joinFlags) loadConfig(fs *pflag.FlagSet, args []string) (*config.Join, 
 	if err := cfg.Default(config.LocalHost{}); err != nil {
 		return nil, err
 	}
+	if f.dryRun || cfg.Join.DryRun {
+		cfg.NoRuntimeNeeded()
+	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -17,7 +17,7 @@ import (
 // runKubeconfig runs `kubeconfig <args>` on the node made by certsNode.
 func runKubeconfig(dir string, args ...string) (string, string, error) {
 	var out, errOut bytes.Buffer
-	cmd := newKubeconfigIn(streams{strings.NewReader(""), &out, &errOut}, dir, func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) })
+	cmd := newKubeconfigIn(streams{in: strings.NewReader(""), out: &out, errOut: &errOut}, dir, func() time.Time { return time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC) })
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errOut)

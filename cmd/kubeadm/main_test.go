@@ -21,13 +21,18 @@ func TestBadInputIsOneLineAndNonZero(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n  podSubnett: 10.0.0.0/8\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	dup := filepath.Join(dir, "dup.yaml")
+	if err := os.WriteFile(dup, []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\nnetworking:\n  serviceSubnet: 10.96.0.0/12\n  serviceSubnet: 10.97.0.0/16\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	cases := []failureCase{
 		{[]string{"init", "--token", "nope"}, []string{"--token", "[a-z0-9]{6}.[a-z0-9]{16}"}},
 		{[]string{"init", "--token-ttl", "forever"}, []string{"--token-ttl", "duration"}},
 		{[]string{"init", "--feature-gates", "X"}, []string{"--feature-gates", "key=value"}},
 		{[]string{"init", "--skip-phases", "certs/nope"}, []string{"--skip-phases", "unknown phase certs/nope"}},
 		{[]string{"init", "--config", cfg, "--pod-network-cidr", "10.0.0.0/8"}, []string{"can not mix '--config'", "--pod-network-cidr"}},
-		{[]string{"init", "--config", cfg}, []string{"bad.yaml, document 1 (ClusterConfiguration)", `unknown field "networking.podSubnett"`}},
+		{[]string{"init", "--config", dup}, []string{"dup.yaml, document 1", "line 5", `"serviceSubnet" already set`}},
+		{[]string{"init", "--config", cfg, "--kubernetes-version", "v1.37.1"}, []string{"can not mix '--config'", "--kubernetes-version"}},
 		{[]string{"init", "-o", "xml"}, []string{"--output", "text or json"}},
 		{[]string{"init", "--apiserver-bind-port", "x"}, []string{"apiserver-bind-port"}},
 		{[]string{"version", "-o", "xml"}, []string{"--output", "short, json or yaml"}},

@@ -34,7 +34,7 @@ func TestResetBadInput(t *testing.T) {
 		{[]string{"reset", "--config", cfg("flags.yaml", "unmountFlags: [MNT_FORCE, BOGUS]\n")}, []string{"unmountFlags[1]", "BOGUS", "MNT_DETACH"}},
 		{[]string{"reset", "--config", cfg("dir.yaml", "certificatesDir: pki\n")}, []string{"certificatesDir", "absolute"}},
 		{[]string{"reset", "--config", cfg("skip.yaml", "skipPhases: [cleanup]\n")}, []string{"skip.yaml: skipPhases", "unknown phase cleanup"}},
-		{[]string{"reset", "--config", cfg("field.yaml", "forse: true\n")}, []string{"field.yaml", `unknown field "forse"`}},
+		{[]string{"reset", "--config", cfg("field.yaml", "force: true\nforce: false\n")}, []string{"field.yaml", `"force" already set`}},
 		{[]string{"reset", "--cert-dir", "relative/pki", "--cri-socket", "unix:///run/x.sock"}, []string{"certificatesDir", "absolute"}},
 		{[]string{"reset", "--ignore-preflight-errors", "all,Swap", "--cri-socket", "unix:///run/x.sock"}, []string{"ignorePreflightErrors", "'all' cannot be combined"}},
 		{[]string{"reset", "extra"}, []string{"unknown command \"extra\""}},

@@ -6,15 +6,27 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// streams are the command's standard streams, injected for tests.
+// streams are the command's standard streams, injected for tests, and
+// the global flags every command reads (nil in tests that build one
+// command alone).
 type streams struct {
 	in     io.Reader
 	out    io.Writer
 	errOut io.Writer
+	global *globalFlags
+}
+
+// verbosity is the -v level, 0 without global flags.
+func (s streams) verbosity() int {
+	if s.global == nil {
+		return 0
+	}
+	return s.global.verbosity
 }
 
 func newRoot(in io.Reader, out, errOut io.Writer) *cobra.Command {
-	s := streams{in, out, errOut}
+	g := &globalFlags{}
+	s := streams{in, out, errOut, g}
 	root := &cobra.Command{
 		Use:   "kubeadm",
 		Short: "kubeadm: easily bootstrap a secure Kubernetes cluster",
@@ -35,6 +47,8 @@ stopped part-way continues when run again.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	g.register(root.PersistentFlags())
+	root.PersistentPreRunE = g.preRun
 	root.SetIn(in)
 	root.SetOut(out)
 	root.SetErr(errOut)

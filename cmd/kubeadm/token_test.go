@@ -27,7 +27,7 @@ import (
 func runTokenWith(client clientset.Interface, args ...string) (int, string, string, bool) {
 	var out, errOut bytes.Buffer
 	used := false
-	cmd := newTokenCommand(streams{strings.NewReader(""), &out, &errOut}, func(string) (clientset.Interface, error) {
+	cmd := newTokenCommand(streams{in: strings.NewReader(""), out: &out, errOut: &errOut}, func(string) (clientset.Interface, error) {
 		used = true
 		return client, nil
 	})

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgradeflow"
 	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
@@ -51,21 +52,16 @@ func (f *upgradeFlags) register(fs *pflag.FlagSet) {
 	}
 }
 
-// loadUpgradeConfig reads --config (an UpgradeConfiguration, other kinds
-// ignored) and applies the defaults.
-func loadUpgradeConfig(path string) (*kubeadm.UpgradeConfiguration, error) {
-	cfg := &kubeadm.UpgradeConfiguration{}
-	if path != "" {
-		docs, err := decodeConfigFile(path)
-		if err != nil {
-			return nil, err
-		}
-		if docs.Upgrade == nil {
-			return nil, fmt.Errorf("%s: no UpgradeConfiguration (apiVersion %s) document", path, kubeadm.V1beta4)
-		}
-		cfg = docs.Upgrade
+// loadUpgradeConfig reads --config through the one loader and prints its
+// warnings.
+func loadUpgradeConfig(s streams, path string) (*kubeadm.UpgradeConfiguration, error) {
+	cfg, warnings, err := config.LoadUpgrade(path)
+	if err != nil {
+		return nil, err
 	}
-	kubeadm.SetUpgradeDefaults(cfg)
+	for _, w := range warnings {
+		fmt.Fprintln(s.errOut, "WARNING:", w)
+	}
 	return cfg, nil
 }
 
@@ -178,7 +174,7 @@ func runUpgrade(cmd *cobra.Command, s streams, f *upgradeFlags, args []string, p
 	if err := (&workflow.Runner[*upgradeflow.Data]{Phases: runner.Phases}).CheckNames(f.skipPhases); err != nil {
 		return fmt.Errorf("--skip-phases: %w", err)
 	}
-	cfg, err := loadUpgradeConfig(f.configPath)
+	cfg, err := loadUpgradeConfig(s, f.configPath)
 	if err != nil {
 		return err
 	}

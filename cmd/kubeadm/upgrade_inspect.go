@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,15 +14,6 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgradeflow"
 )
-
-// decodeConfigFile reads and strictly decodes a kubeadm configuration file.
-func decodeConfigFile(path string) (*kubeadm.Documents, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read config file: %w", err)
-	}
-	return kubeadm.Decode(path, data)
-}
 
 func newUpgradePlan(s streams) *cobra.Command {
 	var configPath, kubeconfig, output string
@@ -43,7 +33,7 @@ for its own version (the newest it can install).`,
 			if err := oneOf("--output", output, "text", "json", "yaml"); err != nil {
 				return err
 			}
-			cfg, err := loadUpgradeConfig(configPath)
+			cfg, err := loadUpgradeConfig(s, configPath)
 			if err != nil {
 				return err
 			}
@@ -115,7 +105,7 @@ kube-controller-manager, kube-scheduler). Without [version], this
 kubeadm's own version is used.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := loadUpgradeConfig(configPath)
+			cfg, err := loadUpgradeConfig(s, configPath)
 			if err != nil {
 				return err
 			}

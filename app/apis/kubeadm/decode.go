@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,8 +30,14 @@ type Documents struct {
 	// KubeletRaw is the KubeletConfiguration document as JSON, for code
 	// that must keep only the fields the user set (config migrate).
 	KubeletRaw []byte
-	// Warnings are to be shown to the user (deprecated versions).
+	// Warnings are to be shown to the user: deprecated versions and, when
+	// not strict, what was ignored.
 	Warnings []string
+	// Ignored names the documents that were not read (unknown kinds and
+	// foreign documents), when not strict.
+	Ignored []string
+
+	opts DecodeOptions
 
 	// V1beta3ControlPlaneTimeout is a v1beta3 ClusterConfiguration's
 	// apiServer.timeoutForControlPlane. Decode moves it into the Init and
@@ -49,20 +56,79 @@ var oldVersions = map[string]string{
 
 var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
 
-// Decode reads every document of a configuration file. source names the
-// file in errors. Unknown kinds, unknown fields, repeated kinds and
-// unsupported versions are errors that name the file, the document and the
-// field.
+// DecodeOptions say how Decode treats what it does not know.
+type DecodeOptions struct {
+	// Strict refuses unknown fields, unknown kinds and documents of other
+	// API groups, as upstream's `config validate` and `config migrate` do.
+	// Otherwise each is a warning (naming the file, the document and the
+	// field) and is ignored, as upstream's commands behind --config do.
+	Strict bool
+	// AllowExperimental reads the experimental kubeadm.k8s.io/v1 documents
+	// (upstream's --allow-experimental-api).
+	AllowExperimental bool
+}
+
+// Decode reads every document of a configuration file strictly. source
+// names the file in errors.
 func Decode(source string, data []byte) (*Documents, error) {
-	docs := &Documents{}
-	for i, raw := range docSeparator.Split(string(data), -1) {
-		if strings.TrimSpace(stripComments(raw)) == "" {
+	return DecodeWith(source, data, DecodeOptions{Strict: true})
+}
+
+// DecodeLenient reads a configuration file as upstream's commands read
+// --config: unknown fields, unknown kinds and foreign documents become
+// warnings.
+func DecodeLenient(source string, data []byte) (*Documents, error) {
+	return DecodeWith(source, data, DecodeOptions{})
+}
+
+// document is one YAML document of a file and the file line it starts on.
+type document struct {
+	text  string
+	first int // 1-based line of the file where the document starts
+}
+
+// splitDocuments cuts a file at its "---" lines, keeping each document's
+// first line so that errors can name lines of the file.
+func splitDocuments(data string) []document {
+	var docs []document
+	line, last := 1, 0
+	for _, loc := range docSeparator.FindAllStringIndex(data, -1) {
+		docs = append(docs, document{data[last:loc[0]], line})
+		line += strings.Count(data[last:loc[1]], "\n")
+		last = loc[1]
+	}
+	return append(docs, document{data[last:], line})
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+)`)
+
+// fileLines rewrites the "line N" of a YAML error, which counts from the
+// document's start, into a line of the file, and puts the error on one line.
+func fileLines(err error, first int) string {
+	msg := strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "unmarshal errors:\n", "")), " ")
+	return yamlLine.ReplaceAllStringFunc(msg, func(m string) string {
+		n, _ := strconv.Atoi(strings.TrimPrefix(m, "line "))
+		return "line " + strconv.Itoa(n+first-1)
+	})
+}
+
+// DecodeWith reads every document of a configuration file. Repeated keys,
+// documents without apiVersion and kind, repeated kinds and unsupported
+// kubeadm API versions are always errors that name the file, the document
+// and the field; opts say what else is.
+func DecodeWith(source string, data []byte, opts DecodeOptions) (*Documents, error) {
+	docs := &Documents{opts: opts}
+	for i, raw := range splitDocuments(string(data)) {
+		if strings.TrimSpace(stripComments(raw.text)) == "" {
 			continue
 		}
 		where := fmt.Sprintf("%s, document %d", source, i+1)
-		js, err := yaml.YAMLToJSON([]byte(raw))
+		js, err := yaml.YAMLToJSONStrict([]byte(raw.text))
 		if err != nil {
-			return nil, fmt.Errorf("%s: not valid YAML: %w", where, err)
+			return nil, fmt.Errorf("%s: not valid YAML: %s", where, fileLines(err, raw.first))
+		}
+		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
+			continue
 		}
 		var tm metav1.TypeMeta
 		if err := json.Unmarshal(js, &tm); err != nil {
@@ -151,25 +217,63 @@ func (d *Documents) add(where string, tm metav1.TypeMeta, js []byte) error {
 		return d.addKubeadm(where, tm.Kind, converted)
 	case gv == V1beta4:
 		return d.addKubeadm(where, tm.Kind, js)
+	case gv == V1:
+		if !d.opts.AllowExperimental {
+			return fmt.Errorf("%s: %s is experimental: pass --allow-experimental-api to read it, or use %s", where, gv, V1beta4)
+		}
+		d.Warnings = append(d.Warnings, fmt.Sprintf("%s: %s is experimental and may change", where, gv))
+		return d.addKubeadm(where, tm.Kind, js)
 	case gv == KubeletGroupV && tm.Kind == KindKubelet:
 		if d.Kubelet != nil {
 			return fmt.Errorf("%s: a second %s", where, tm.Kind)
 		}
 		d.Kubelet = &kubeletv1beta1.KubeletConfiguration{}
 		d.KubeletRaw = js
-		return strictDecode(where, js, d.Kubelet)
+		return d.decode(where, js, d.Kubelet)
 	case gv == KubeProxyGroupV && tm.Kind == KindKubeProxy:
 		if d.KubeProxy != nil {
 			return fmt.Errorf("%s: a second %s", where, tm.Kind)
 		}
 		d.KubeProxy = &kubeproxyv1alpha1.KubeProxyConfiguration{}
 		d.KubeProxyRaw = js
-		return strictDecode(where, js, d.KubeProxy)
+		return d.decode(where, js, d.KubeProxy)
 	case strings.HasPrefix(gv, Group+"/"):
 		return fmt.Errorf("%s: unknown version %s (supported: %s, and %s with a deprecation warning)", where, gv, V1beta4, V1beta3)
 	}
-	return fmt.Errorf("%s: unknown kind %s %s (allowed: %s %s|%s|%s|%s|%s, %s %s, %s %s)", where, gv, tm.Kind,
-		V1beta4, KindInit, KindCluster, KindJoin, KindReset, KindUpgrade, KubeletGroupV, KindKubelet, KubeProxyGroupV, KindKubeProxy)
+	return d.unknown(fmt.Errorf("%s: unknown kind %s %s (allowed: %s %s|%s|%s|%s|%s, %s %s, %s %s)", where, gv, tm.Kind,
+		V1beta4, KindInit, KindCluster, KindJoin, KindReset, KindUpgrade, KubeletGroupV, KindKubelet, KubeProxyGroupV, KindKubeProxy))
+}
+
+// unknown refuses a document Decode does not read or, when not strict,
+// records it as ignored with a warning.
+func (d *Documents) unknown(err error) error {
+	if d.opts.Strict {
+		return err
+	}
+	d.Ignored = append(d.Ignored, err.Error())
+	d.Warnings = append(d.Warnings, err.Error()+"; the document is ignored")
+	return nil
+}
+
+// decode decodes one document: repeated fields are errors; unknown ones
+// are errors when strict, warnings otherwise.
+func (d *Documents) decode(where string, js []byte, out any) error {
+	strictErrs, err := sigsjson.UnmarshalStrict(js, out, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
+	if err != nil {
+		return fmt.Errorf("%s: %w", where, err)
+	}
+	var msgs []string
+	for _, e := range strictErrs {
+		msgs = append(msgs, e.Error())
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	if d.opts.Strict || strings.Contains(strings.Join(msgs, ";"), "duplicate field") {
+		return fmt.Errorf("%s: %s", where, strings.Join(msgs, "; "))
+	}
+	d.Warnings = append(d.Warnings, fmt.Sprintf("%s: %s (ignored)", where, strings.Join(msgs, "; ")))
+	return nil
 }
 
 func (d *Documents) addKubeadm(where, kind string, js []byte) error {
@@ -206,29 +310,9 @@ func (d *Documents) addKubeadm(where, kind string, js []byte) error {
 		d.Upgrade = &UpgradeConfiguration{}
 		target = d.Upgrade
 	default:
-		return fmt.Errorf("%s: unknown kind %q in %s (allowed: %s, %s, %s, %s, %s)", where, kind, Group, KindInit, KindCluster, KindJoin, KindReset, KindUpgrade)
+		return d.unknown(fmt.Errorf("%s: unknown kind %q in %s (allowed: %s, %s, %s, %s, %s)", where, kind, Group, KindInit, KindCluster, KindJoin, KindReset, KindUpgrade))
 	}
-	if err := strictDecode(where, js, target); err != nil {
-		return err
-	}
-	return nil
-}
-
-// strictDecode decodes js into out and refuses unknown and duplicate fields,
-// naming each by its path.
-func strictDecode(where string, js []byte, out any) error {
-	strictErrs, err := sigsjson.UnmarshalStrict(js, out, sigsjson.DisallowUnknownFields, sigsjson.DisallowDuplicateFields)
-	if err != nil {
-		return fmt.Errorf("%s: %w", where, err)
-	}
-	if len(strictErrs) > 0 {
-		var msgs []string
-		for _, e := range strictErrs {
-			msgs = append(msgs, e.Error())
-		}
-		return fmt.Errorf("%s: %s", where, strings.Join(msgs, "; "))
-	}
-	return nil
+	return d.decode(where, js, target)
 }
 
 // Encode writes objects as a multi-document YAML file.

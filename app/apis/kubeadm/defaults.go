@@ -23,6 +23,7 @@ func duration(d *metav1.Duration, def time.Duration) *metav1.Duration {
 // SetClusterDefaults fills the static defaults of a ClusterConfiguration.
 func SetClusterDefaults(c *ClusterConfiguration) {
 	c.APIVersion, c.Kind = V1beta4, KindCluster
+	c.KubernetesVersion, _ = versions.Resolve(c.KubernetesVersion)
 	if c.KubernetesVersion == "" {
 		c.KubernetesVersion = versions.DefaultKubernetesVersion
 	}

@@ -7,8 +7,10 @@ import (
 
 // Group and versions of the kubeadm configuration API.
 const (
-	Group           = "kubeadm.k8s.io"
-	V1beta4         = Group + "/v1beta4"
+	Group   = "kubeadm.k8s.io"
+	V1beta4 = Group + "/v1beta4"
+	// V1 is experimental in upstream v1.37: read only behind --allow-experimental-api.
+	V1              = Group + "/v1"
 	V1beta3         = Group + "/v1beta3"
 	KindInit        = "InitConfiguration"
 	KindCluster     = "ClusterConfiguration"

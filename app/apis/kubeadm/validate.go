@@ -91,7 +91,7 @@ func ValidateCluster(c *ClusterConfiguration) field.ErrorList {
 
 func validateKubernetesVersion(v string, p *field.Path) field.ErrorList {
 	if _, err := versions.For(v); err != nil {
-		return field.ErrorList{field.Invalid(p, v, "must be a version from "+versions.SupportedRange()+" with a leading v, e.g. "+versions.DefaultKubernetesVersion)}
+		return field.ErrorList{field.Invalid(p, v, "must be a version from "+versions.SupportedRange()+", e.g. "+versions.DefaultKubernetesVersion+", or one of the labels "+versions.Labels+" (resolved offline)")}
 	}
 	return nil
 }
