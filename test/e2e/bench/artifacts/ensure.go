@@ -33,5 +33,8 @@ func (c *Cache) EnsureAll(ctx context.Context, moduleRoot string, versions []str
 			}
 		}
 	}
+	if err := c.EnsureKindRender(ctx); err != nil {
+		return 0, err
+	}
 	return time.Since(start), nil
 }

@@ -16,3 +16,9 @@ func FileHash(path string) (string, error) {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:8]), nil
 }
+
+// HashBytes returns the hex sha256 (first 8 bytes) of b.
+func HashBytes(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:8])
+}
