@@ -20,7 +20,7 @@ import (
 
 type fakeHost struct{}
 
-func (fakeHost) Hostname() (string, error)       { return "cp1", nil }
+func (fakeHost) Hostname() (string, error)           { return "cp1", nil }
 func (fakeHost) DefaultRouteIP(bool) (net.IP, error) { return net.ParseIP("10.200.0.11"), nil }
 func (fakeHost) DetectCRISocket() (string, error) {
 	return "unix:///var/run/containerd/containerd.sock", nil
