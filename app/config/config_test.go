@@ -45,8 +45,19 @@ func TestJoinDefaults(t *testing.T) {
 		t.Errorf("a joining control plane gets the control-plane taint: %v", nr.Taints)
 	}
 	worker := NewJoin()
-	if err := worker.Default(host{criErr: errors.New("no container runtime found")}); err == nil || !strings.Contains(err.Error(), "no container runtime") {
+	worker.Join.Discovery.BootstrapToken = &kubeadm.BootstrapTokenDiscovery{APIServerEndpoint: "10.0.0.1:6443", Token: "abcdef.0123456789abcdef", UnsafeSkipCAVerification: true}
+	if err := worker.Default(host{criErr: errors.New("no container runtime found")}); err != nil {
+		t.Fatalf("a failed CRI detection is reported by Validate, after the configuration's own errors: %v", err)
+	}
+	if err := worker.Validate(); err == nil || !strings.Contains(err.Error(), "no container runtime") {
 		t.Errorf("a failed CRI detection must stop: %v", err)
+	}
+	dry := NewJoin()
+	dry.Join.Discovery = worker.Join.Discovery
+	_ = dry.Default(host{criErr: errors.New("no container runtime found")})
+	dry.NoRuntimeNeeded()
+	if err := dry.Validate(); err != nil || dry.Join.NodeRegistration.CRISocket != DefaultCRISocket {
+		t.Errorf("a dry run needs no runtime: %v, socket %q", err, dry.Join.NodeRegistration.CRISocket)
 	}
 }
 

@@ -72,9 +72,12 @@ func TestDryRunWritesOnlyToTheDryRunDirectory(t *testing.T) {
 			t.Errorf("dry-run did not write %s: %v", f, err)
 		}
 	}
+	if !strings.HasPrefix(d.DryRunDir, filepath.Join(kubeDir, "tmp", "kubeadm-init-dryrun")) {
+		t.Errorf("dry-run directory %s is not upstream's <kubernetes dir>/tmp/kubeadm-init-dryrun*", d.DryRunDir)
+	}
 	for _, dir := range []string{kubeDir, cfg.Cluster.CertificatesDir} {
 		entries, _ := os.ReadDir(dir)
-		if len(entries) > 0 {
+		if len(entries) > 0 && !(dir == kubeDir && len(entries) == 1 && entries[0].Name() == "tmp") {
 			t.Errorf("dry-run wrote into %s: %v", dir, entries)
 		}
 	}

@@ -30,7 +30,7 @@ func Phases() []Phase {
 		}},
 		{Name: "kubelet-start", Short: "Write kubelet settings and (re)start the kubelet", Long: kubeletStartLong, Example: kubeletStartExample, Run: runKubeletStart},
 		{Name: "wait-control-plane", Short: "Wait for the control plane to start", Run: runWaitControlPlane},
-		{Name: "upload-config", Short: "Upload the kubeadm and kubelet configuration to a ConfigMap", Children: []Phase{
+		{Name: "upload-config", Aliases: []string{"uploadconfig"}, Short: "Upload the kubeadm and kubelet configuration to a ConfigMap", Children: []Phase{
 			{Name: "kubeadm", Short: "Upload the kubeadm ClusterConfiguration to a ConfigMap", Long: uploadKubeadmLong, Example: uploadKubeadmExample, Run: runUploadKubeadmConfig},
 			{Name: "kubelet", Short: "Upload the kubelet component config to a ConfigMap", Long: uploadKubeletLong, Example: uploadKubeletExample, Run: runUploadKubeletConfig},
 		}},
@@ -41,7 +41,7 @@ func Phases() []Phase {
 			return ""
 		}},
 		{Name: "mark-control-plane", Short: "Mark a node as a control-plane", Long: markControlPlaneLong, Example: markControlPlaneExample, Run: runMarkControlPlane},
-		{Name: "bootstrap-token", Short: "Generates bootstrap tokens used to join a node to a cluster", Long: bootstrapTokenLong, Example: bootstrapTokenExample, Run: runBootstrapToken},
+		{Name: "bootstrap-token", Aliases: []string{"bootstraptoken"}, Short: "Generates bootstrap tokens used to join a node to a cluster", Long: bootstrapTokenLong, Example: bootstrapTokenExample, Run: runBootstrapToken},
 		{Name: "kubelet-finalize", Short: "Updates settings relevant to the kubelet after TLS bootstrap", Long: kubeletFinalizeLong, Example: kubeletFinalizeExample, Children: []Phase{
 			{Name: "enable-client-cert-rotation", Short: "Enable kubelet client certificate rotation", Run: runKubeletFinalize},
 		}},

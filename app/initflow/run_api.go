@@ -211,8 +211,8 @@ func runShowJoinCommand(_ context.Context, out progress.Phase, d *Data) error {
 			d.Result.ControlPlaneJoinCommand = cp.String()
 		}
 	}
-	if d.UploadCerts && !d.SkipCertificateKeyPrint {
-		d.Result.CertificateKey = d.CertificateKey
+	if key := d.certificateKey(); key != "" && !d.SkipCertificateKeyPrint {
+		d.Result.CertificateKey = key
 	}
 	out.Infof("join commands are ready")
 	return nil

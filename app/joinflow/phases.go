@@ -50,7 +50,7 @@ func Phases() []Phase {
 			{Name: "kubeconfig", Short: "Generate the kubeconfig for the new control plane components", Run: needsCluster(runKubeconfig)},
 			{Name: "control-plane", Short: "Generate the manifests for the new control plane components", Run: needsCluster(runControlPlaneManifests)},
 		}},
-		{Name: "check-etcd", Short: "Check that the local etcd cluster is healthy before a control plane joins it", Run: localEtcdPhase(runCheckEtcd), Skip: onlyLocalEtcd},
+		{Name: "check-etcd", Short: "Check that the local etcd cluster is healthy before a control plane joins it", Run: localEtcdPhase(runCheckEtcd), Skip: onlyLocalEtcd, Hidden: true},
 		{Name: "kubelet-start", Short: "Write kubelet settings, certificates and (re)start the kubelet", Long: kubeletStartLong, Run: needsCluster(runKubeletStart)},
 		{Name: "etcd-join", Short: "Join etcd for control plane nodes", Long: etcdJoinLong, Example: etcdJoinExample, Run: localEtcdPhase(runEtcdJoin), Skip: onlyLocalEtcd},
 		{Name: "kubelet-wait-bootstrap", Short: "Wait for the kubelet to bootstrap itself", Run: runKubeletWaitBootstrap},

@@ -51,15 +51,42 @@ type Run struct {
 	Patches                           *patches.Set
 }
 
+// DryRunEnv names, per command, the environment variable that sets the
+// dry-run directory, as upstream's.
+var DryRunEnv = map[string]string{"init": "KUBEADM_INIT_DRYRUN_DIR", "join": "KUBEADM_JOIN_DRYRUN_DIR", "upgrade": "KUBEADM_UPGRADE_DRYRUN_DIR"}
+
+// DryRunDir returns where a dry run of command writes: the directory its
+// environment variable names, else a new directory
+// <kubernetesDir>/tmp/kubeadm-<command>-dryrun<random>, as upstream's.
+func DryRunDir(command, kubernetesDir string) (string, error) {
+	if env := DryRunEnv[command]; env != "" {
+		if dir := os.Getenv(env); dir != "" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return "", fmt.Errorf("create the dry-run directory %s (from %s): %w", dir, env, err)
+			}
+			return dir, nil
+		}
+	}
+	parent := filepath.Join(kubernetesDir, "tmp")
+	if err := os.MkdirAll(parent, 0o700); err != nil {
+		return "", fmt.Errorf("create %s for the dry-run directory: %w", parent, err)
+	}
+	dir, err := os.MkdirTemp(parent, "kubeadm-"+command+"-dryrun")
+	if err != nil {
+		return "", fmt.Errorf("create dry-run directory: %w", err)
+	}
+	return dir, nil
+}
+
 // Prepare makes the dry-run directory (named after command) when asked
 // for, and loads the patches, so that a bad patches directory is refused
 // before anything is written.
 func (m Machine) Prepare(command string, dryRun bool, p *kubeadm.Patches) (Run, error) {
 	r := Run{KubeDir: m.KubernetesDir, KubeletDir: m.KubeletDir}
 	if dryRun {
-		dir, err := os.MkdirTemp("", "kubeadm-"+command+"-dryrun")
+		dir, err := DryRunDir(command, m.KubernetesDir)
 		if err != nil {
-			return Run{}, fmt.Errorf("create dry-run directory: %w", err)
+			return Run{}, err
 		}
 		r.DryRunDir, r.KubeDir, r.KubeletDir = dir, dir, dir
 	}

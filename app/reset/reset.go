@@ -133,10 +133,10 @@ func (d *Data) etcdManifest() string { return filepath.Join(d.manifestsDir(), co
 // Phases is reset's phase table, in upstream's order.
 func Phases() []workflow.Phase[*Data] {
 	return []workflow.Phase[*Data]{
-		{Name: "preflight", Short: "Run reset pre-flight checks", Long: "Run pre-flight checks for kubeadm reset.", Run: runPreflight},
+		{Name: "preflight", Aliases: []string{"pre-flight"}, Short: "Run reset pre-flight checks", Long: "Run pre-flight checks for kubeadm reset.", Run: runPreflight},
 		{Name: "remove-etcd-member", Short: "Remove a local etcd member.", Long: "Remove a local etcd member for a control plane node.",
 			Run: runRemoveEtcdMember, Skip: skipRemoveEtcdMember},
-		{Name: "cleanup-node", Short: "Run cleanup node.", Run: runCleanupNode},
+		{Name: "cleanup-node", Aliases: []string{"cleanupnode"}, Short: "Run cleanup node.", Run: runCleanupNode},
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 	"path/filepath"
 	"time"
 
@@ -77,6 +78,9 @@ type Data struct {
 	SnapshotPath string
 	// addonsMay caches whether every control plane runs the target.
 	addonsMay *bool
+	// kubeletCfg is the cluster's kubelet configuration at the target,
+	// once upload-config/kubelet made it.
+	kubeletCfg *kubeletv1beta1.KubeletConfiguration
 }
 
 // NewData prepares a run: the node's directories and patches.

@@ -29,7 +29,11 @@ func ApplyPhases() []Phase {
 	return []Phase{
 		{Name: "preflight", Short: "Run preflight checks before upgrade", Run: runPreflight},
 		{Name: "control-plane", Short: "Upgrade the control plane", Run: runControlPlane},
-		{Name: "upload-config", Short: "Upload the kubeadm and kubelet configurations to ConfigMaps", Run: runUploadConfig},
+		{Name: "upload-config", Aliases: []string{"uploadconfig"}, Short: "Upload the kubeadm and kubelet configurations to ConfigMaps", Children: []Phase{
+			{Name: "kubeadm", Short: "Upload the kubeadm ClusterConfiguration to a ConfigMap", Run: runUploadConfig},
+			{Name: "kubelet", Short: "Upload the kubelet configuration to a ConfigMap", Run: runUploadKubeletConfig},
+		}},
+		{Name: "kubeconfig", Short: "Upgrade kubeconfig files for this node", Run: runKubeconfig, Hidden: true},
 		{Name: "kubelet-config", Short: "Upgrade the kubelet configuration for this node", Run: runKubeletConfig},
 		{Name: "bootstrap-token", Short: "Configures bootstrap token and cluster-info RBAC rules", Run: runBootstrapToken},
 		addonPhase(),
@@ -42,6 +46,7 @@ func NodePhases() []Phase {
 	return []Phase{
 		{Name: "preflight", Short: "Run upgrade node pre-flight checks", Run: runPreflight},
 		{Name: "control-plane", Short: "Upgrade the control plane instance deployed on this node, if any", Run: runControlPlane, Skip: onlyControlPlane},
+		{Name: "kubeconfig", Short: "Upgrade kubeconfig files for this node", Run: runKubeconfig, Hidden: true, Skip: onlyControlPlane},
 		{Name: "kubelet-config", Short: "Upgrade the kubelet configuration for this node", Run: runKubeletConfig},
 		addonPhase(),
 		{Name: "post-upgrade", Short: "Run post upgrade tasks", Run: runPostUpgrade},

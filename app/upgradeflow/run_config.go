@@ -82,10 +82,13 @@ func (d *Data) clusterKubeletConfig(ctx context.Context, out progress.Phase, reg
 	return cfg, newCM, err
 }
 
-func runKubeletConfig(ctx context.Context, out progress.Phase, d *Data) error {
+// runUploadKubeletConfig (upgrade apply's upload-config/kubelet) brings
+// the cluster's kubelet-config ConfigMap to the target version and stores
+// it; kubelet-config then writes this node's file from it.
+func runUploadKubeletConfig(ctx context.Context, out progress.Phase, d *Data) error {
 	ctx, cancel := d.withAPITimeout(ctx)
 	defer cancel()
-	cfg, cm, err := d.clusterKubeletConfig(ctx, out, d.Command == Apply)
+	cfg, cm, err := d.clusterKubeletConfig(ctx, out, true)
 	if err != nil {
 		return err
 	}
@@ -95,6 +98,22 @@ func runKubeletConfig(ctx context.Context, out progress.Phase, d *Data) error {
 			return err
 		}
 		out.Infof("stored the kubelet configuration for %s in ConfigMap %s/%s", d.target, cm.Namespace, cm.Name)
+	}
+	d.kubeletCfg = cfg
+	return nil
+}
+
+// runKubeletConfig writes this node's kubelet configuration from the
+// cluster's: the one upload-config/kubelet just made, else the ConfigMap's.
+func runKubeletConfig(ctx context.Context, out progress.Phase, d *Data) error {
+	cfg := d.kubeletCfg
+	if cfg == nil {
+		ctx, cancel := d.withAPITimeout(ctx)
+		defer cancel()
+		var err error
+		if cfg, _, err = d.clusterKubeletConfig(ctx, out, false); err != nil {
+			return err
+		}
 	}
 	return d.writeLocalKubeletConfig(out, cfg)
 }

@@ -16,9 +16,11 @@ import (
 // Phase is one step of a command, possibly with sub-phases. T is the
 // command's data, typed: phases take what they need from it.
 type Phase[T any] struct {
-	Name  string
-	Short string
-	Long  string
+	Name string
+	// Aliases are other names of the phase's subcommand, as upstream's.
+	Aliases []string
+	Short   string
+	Long    string
 	// Example is the usage example of the phase's subcommand (--help).
 	Example string
 	// Run does the phase's work. Phases with Children may leave it nil.

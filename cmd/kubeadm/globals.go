@@ -17,9 +17,7 @@ type globalFlags struct {
 	verbosity int
 	// vmodule is accepted as upstream's klog flag; this tool's output has
 	// no per-file levels, so only --v counts.
-	vmodule      string
-	addDirHeader bool
-	skipHeaders  bool
+	vmodule string
 	// rootfs makes the command chroot into another root first.
 	rootfs string
 }
@@ -27,12 +25,9 @@ type globalFlags struct {
 // register adds the global flags to the root command's persistent flags.
 func (g *globalFlags) register(fs *pflag.FlagSet) {
 	fs.IntVarP(&g.verbosity, "v", "v", 0, "number for the log level verbosity")
-	fs.StringVar(&g.vmodule, "vmodule", "", "comma-separated list of pattern=N settings for file-filtered logging (accepted; this kubeadm's output has one level, set by --v)")
-	fs.BoolVar(&g.addDirHeader, "add-dir-header", false, "If true, adds the file directory to the header of the log messages")
-	fs.BoolVar(&g.skipHeaders, "skip-headers", false, "If true, avoid header prefixes in the log messages")
+	fs.StringVar(&g.vmodule, "vmodule", "", "comma-separated list of pattern=N settings for file-filtered logging")
 	fs.StringVar(&g.rootfs, "rootfs", "", "The path to the 'real' host root filesystem. This will cause kubeadm to chroot into the provided path.")
-	_ = fs.MarkHidden("vmodule")
-	// Upstream's klog flags are written with underscores too (--add_dir_header).
+	// Upstream normalizes its global flags' word separators ("_" as "-").
 	fs.SetNormalizeFunc(func(_ *pflag.FlagSet, name string) pflag.NormalizedName {
 		return pflag.NormalizedName(strings.ReplaceAll(name, "_", "-"))
 	})

@@ -40,6 +40,8 @@ func newPhaseCommandFor[T any](phases []workflow.Phase[T], command string, regis
 func phaseSubcommand[T any](p workflow.Phase[T], path string, args cobra.PositionalArgs, register func(*pflag.FlagSet), run func(*cobra.Command, string, []string) error) *cobra.Command {
 	c := &cobra.Command{
 		Use:     p.Name,
+		Aliases: p.Aliases,
+		Hidden:  p.Hidden,
 		Short:   p.Short,
 		Long:    p.Long,
 		Example: p.Example,
@@ -79,6 +81,9 @@ func phaseList[T any](phases []workflow.Phase[T]) string {
 	var walk func(ps []workflow.Phase[T], indent string)
 	walk = func(ps []workflow.Phase[T], indent string) {
 		for _, p := range ps {
+			if p.Hidden {
+				continue
+			}
 			name := indent + p.Name
 			if indent != "" {
 				name = indent + "/" + p.Name
