@@ -31,7 +31,7 @@ func (r *runtimeDetection) noRuntimeNeeded(nr *kubeadm.NodeRegistrationOptions) 
 	}
 	r.criErr = nil
 	nr.CRISocket = DefaultCRISocket
-	return "no container runtime was found; the dry run assumes " + DefaultCRISocket
+	return "no container runtime was found; assuming " + DefaultCRISocket + " (this run does not use it)"
 }
 
 // defaultNodeRegistration fills the node name from the host name and the

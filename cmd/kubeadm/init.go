@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"sort"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,6 +44,69 @@ type initFlags struct {
 	dryRun                  bool
 	patches                 string
 	output                  string
+	// the deprecated extra-args flags of `init phase control-plane`
+	apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs map[string]string
+}
+
+// addDeprecatedExtraArgsFlags adds upstream's deprecated --*-extra-args to
+// the `init phase control-plane` subcommands that take them (all three on
+// "all", one on each component's).
+func (f *initFlags) addDeprecatedExtraArgsFlags(phaseCmd *cobra.Command) {
+	flags := map[string]struct {
+		target *map[string]string
+		field  string
+		what   string
+	}{
+		"apiserver-extra-args":          {&f.apiServerExtraArgs, "apiServer", "API Server"},
+		"controller-manager-extra-args": {&f.controllerManagerExtraArgs, "controllerManager", "Controller Manager"},
+		"scheduler-extra-args":          {&f.schedulerExtraArgs, "scheduler", "Scheduler"},
+	}
+	add := func(c *cobra.Command, name string) {
+		fl := flags[name]
+		c.Flags().StringToStringVar(fl.target, name, nil, "A set of extra flags to pass to the "+fl.what+" or override default ones in form of <flagname>=<value>")
+		_ = c.Flags().MarkDeprecated(name, "use 'ClusterConfiguration."+fl.field+".extraArgs' instead. This flag will be removed in a future version")
+	}
+	for _, cp := range phaseCmd.Commands() {
+		if cp.Name() != "control-plane" {
+			continue
+		}
+		for _, sub := range cp.Commands() {
+			switch sub.Name() {
+			case "all":
+				add(sub, "apiserver-extra-args")
+				add(sub, "controller-manager-extra-args")
+				add(sub, "scheduler-extra-args")
+			case "apiserver":
+				add(sub, "apiserver-extra-args")
+			case "controller-manager":
+				add(sub, "controller-manager-extra-args")
+			case "scheduler":
+				add(sub, "scheduler-extra-args")
+			}
+		}
+	}
+}
+
+// extraArgs turns a deprecated --*-extra-args value into extraArgs entries
+// laid over list (a flag replaces an argument of the same name).
+func extraArgs(list []kubeadm.Arg, flag map[string]string) []kubeadm.Arg {
+	names := make([]string, 0, len(flag))
+	for n := range flag {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		replaced := false
+		for i := range list {
+			if list[i].Name == n {
+				list[i].Value, replaced = flag[n], true
+			}
+		}
+		if !replaced {
+			list = append(list, kubeadm.Arg{Name: n, Value: flag[n]})
+		}
+	}
+	return list
 }
 
 func (f *initFlags) register(fs *pflag.FlagSet) {
@@ -162,6 +226,9 @@ func (f *initFlags) apply(cfg *config.Init) error {
 	c.Networking.ServiceSubnet, c.Networking.PodSubnet, c.Networking.DNSDomain = f.serviceSubnet, f.podSubnet, f.dnsDomain
 	c.ControlPlaneEndpoint, c.CertificatesDir, c.APIServer.CertSANs = f.controlPlaneEndpoint, f.certDir, f.certSANs
 	c.KubernetesVersion, c.ImageRepository = f.kubernetesVersion, f.imageRepository
+	c.APIServer.ExtraArgs = extraArgs(c.APIServer.ExtraArgs, f.apiServerExtraArgs)
+	c.ControllerManager.ExtraArgs = extraArgs(c.ControllerManager.ExtraArgs, f.controllerManagerExtraArgs)
+	c.Scheduler.ExtraArgs = extraArgs(c.Scheduler.ExtraArgs, f.schedulerExtraArgs)
 	if f.patches != "" {
 		i.Patches = &kubeadm.Patches{Directory: f.patches}
 	}
@@ -207,9 +274,11 @@ configuration continues and finishes; a node whose init finished is refused.`,
 		},
 	}
 	f.register(cmd.Flags())
-	cmd.AddCommand(newPhaseCommand(s, f, initflow.Phases(), func(cmd *cobra.Command, path string) error {
+	phaseCmd := newPhaseCommand(s, f, initflow.Phases(), func(cmd *cobra.Command, path string) error {
 		return runInit(cmd, s, f, path)
-	}))
+	})
+	f.addDeprecatedExtraArgsFlags(phaseCmd)
+	cmd.AddCommand(phaseCmd)
 	return cmd
 }
 

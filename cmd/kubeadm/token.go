@@ -49,7 +49,9 @@ More on bootstrap tokens: https://kubernetes.io/docs/reference/access-authn-auth
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().StringVar(&kubeconfig, "kubeconfig", defaultKubeconfig, "The kubeconfig file to use when talking to the cluster.")
-	client := func() (clientset.Interface, error) { return newClient(kubeconfig) }
+	client := func() (clientset.Interface, error) {
+		return newClient(findKubeconfig(cmd.PersistentFlags().Changed("kubeconfig"), kubeconfig))
+	}
 	cmd.AddCommand(newTokenCreate(s, &kubeconfig, client), newTokenList(s, client), newTokenDelete(s, client), newTokenGenerate(s))
 	return cmd
 }
@@ -241,4 +243,17 @@ convenience. "kubeadm init" without --token generates one itself.`,
 			return nil
 		},
 	}
+}
+
+// findKubeconfig picks the token commands' kubeconfig in upstream's order:
+// --kubeconfig when given; else the first that exists of $KUBECONFIG's
+// files (or ~/.kube/config when it is unset) and /etc/kubernetes/admin.conf;
+// when none exists, the first of them.
+func findKubeconfig(given bool, flag string) string {
+	if given {
+		return flag
+	}
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.Precedence = append(rules.Precedence, defaultKubeconfig)
+	return rules.GetDefaultFilename()
 }

@@ -254,3 +254,22 @@ bootstrapTokens:
 		}
 	}
 }
+
+func TestFindKubeconfigInUpstreamsOrder(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf")
+	if err := os.WriteFile(b, []byte("apiVersion: v1\nkind: Config\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := findKubeconfig(true, "/x.conf"); got != "/x.conf" {
+		t.Errorf("--kubeconfig: %s", got)
+	}
+	t.Setenv("KUBECONFIG", a+string(os.PathListSeparator)+b)
+	if got := findKubeconfig(false, defaultKubeconfig); got != b {
+		t.Errorf("$KUBECONFIG with only its second file present: %s, want %s", got, b)
+	}
+	t.Setenv("KUBECONFIG", a)
+	if got := findKubeconfig(false, defaultKubeconfig); got != a && got != defaultKubeconfig {
+		t.Errorf("nothing present: %s", got)
+	}
+}
