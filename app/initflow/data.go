@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -36,6 +37,15 @@ type Options struct {
 	SkipTokenPrint          bool
 	SkipCertificateKeyPrint bool
 	Out                     progress.Reporter
+	// Kubeconfig is the credential of the API phases run alone (their
+	// --kubeconfig); "" is the run's admin.conf.
+	Kubeconfig string
+	// KubeconfigDir is where the kubeconfig phase writes (its
+	// --kubeconfig-dir); "" is /etc/kubernetes (or the dry-run directory).
+	KubeconfigDir string
+	// PrintManifest, when set, receives the addon phases' objects instead
+	// of the API server (their --print-manifest).
+	PrintManifest io.Writer
 	// Machine is injected for tests; zero fields mean this machine.
 	nodeenv.Machine
 }
@@ -108,12 +118,24 @@ func (d *Data) Client(out progress.Phase) (clientset.Interface, error) {
 		d.client = newDryRunClient(out.R, d.cfg.Init.NodeRegistration.Name)
 		return d.client, nil
 	}
-	c, err := apiclient.FromKubeconfig(filepath.Join(d.kubeDir, constants.AdminKubeConfig))
+	path := filepath.Join(d.kubeDir, constants.AdminKubeConfig)
+	if d.Kubeconfig != "" {
+		path = d.Kubeconfig
+	}
+	c, err := apiclient.FromKubeconfig(path)
 	if err != nil {
 		return nil, err
 	}
 	d.client = c
 	return c, nil
+}
+
+// kubeconfigDir is where the kubeconfig phase writes.
+func (d *Data) kubeconfigDir() string {
+	if d.KubeconfigDir != "" && !d.DryRun {
+		return d.KubeconfigDir
+	}
+	return d.kubeDir
 }
 
 // superAdminClient is used once, to grant kubeadm:cluster-admins its role.

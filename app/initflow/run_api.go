@@ -76,6 +76,9 @@ func (d *Data) ensureAdminBinding(ctx context.Context, out progress.Phase) error
 // apiPhase wraps a phase body with the client and the API call timeout.
 func apiPhase(body func(ctx context.Context, out progress.Phase, d *Data, c clientset.Interface) error) func(context.Context, progress.Phase, *Data) error {
 	return func(ctx context.Context, out progress.Phase, d *Data) error {
+		if d.PrintManifest != nil { // the addons only print their objects
+			return body(ctx, out, d, nil)
+		}
 		c, err := d.Client(out)
 		if err != nil {
 			return err
@@ -162,6 +165,16 @@ var runCoreDNS = apiPhase(func(ctx context.Context, out progress.Phase, d *Data,
 	if err != nil {
 		return err
 	}
+	applied, err := addons.PatchDeployment(d.patches, addons.CoreDNSDeploymentTarget, objs.Deployment)
+	if err != nil {
+		return err
+	}
+	for _, p := range applied {
+		out.Infof("applied patch %s to the CoreDNS Deployment", p)
+	}
+	if d.PrintManifest != nil {
+		return addons.Print(d.PrintManifest, objs.All())
+	}
 	if err := addons.Apply(ctx, c, objs.All()); err != nil {
 		return err
 	}
@@ -184,6 +197,16 @@ var runKubeProxy = apiPhase(func(ctx context.Context, out progress.Phase, d *Dat
 	objs, err := manifestaddons.KubeProxy(d.cfg.Cluster, doc, "https://"+d.endpoint())
 	if err != nil {
 		return err
+	}
+	applied, err := addons.PatchDaemonSet(d.patches, addons.KubeProxyDaemonSetTarget, objs.DaemonSet)
+	if err != nil {
+		return err
+	}
+	for _, p := range applied {
+		out.Infof("applied patch %s to the kube-proxy DaemonSet", p)
+	}
+	if d.PrintManifest != nil {
+		return addons.Print(d.PrintManifest, objs.All())
 	}
 	if !d.DryRun {
 		objs.PrepareForApply(os.Environ(), d.cfg.KubeProxyRaw != nil)

@@ -54,7 +54,7 @@ func (d *Data) kubeconfigInput() (phkubeconfig.Input, error) {
 		return phkubeconfig.Input{}, err
 	}
 	in := phkubeconfig.Input{Cluster: d.cfg.Cluster, NodeName: d.cfg.Init.NodeRegistration.Name,
-		LocalAPIEndpoint: d.cfg.Init.LocalAPIEndpoint, CACert: caCert, CAIntermediates: chain, OutDir: d.kubeDir, Now: d.Now, Keys: d.keys}
+		LocalAPIEndpoint: d.cfg.Init.LocalAPIEndpoint, CACert: caCert, CAIntermediates: chain, OutDir: d.kubeconfigDir(), Now: d.Now, Keys: d.keys}
 	if _, err := os.Stat(pki.KeyPath(dir, constants.CACertAndKeyBaseName)); err == nil {
 		if in.CAKey, err = pki.ReadKey(dir, constants.CACertAndKeyBaseName); err != nil {
 			return in, err

@@ -46,6 +46,33 @@ type initFlags struct {
 	output                  string
 	// the deprecated extra-args flags of `init phase control-plane`
 	apiServerExtraArgs, controllerManagerExtraArgs, schedulerExtraArgs map[string]string
+	// flags of single phases, as upstream's
+	kubeconfig, kubeconfigDir string
+	printManifest             bool
+}
+
+// addPhaseOnlyFlags adds the flags upstream's init phases have and init
+// itself has not: --kubeconfig on the API phases, --kubeconfig-dir on
+// kubeconfig, --print-manifest on the addons.
+func (f *initFlags) addPhaseOnlyFlags(phaseCmd *cobra.Command) {
+	var walk func(c *cobra.Command, top string)
+	walk = func(c *cobra.Command, top string) {
+		switch top {
+		case "upload-config", "upload-certs", "bootstrap-token", "addon", "mark-control-plane":
+			c.Flags().StringVar(&f.kubeconfig, "kubeconfig", defaultKubeconfig, "The kubeconfig file to use when talking to the cluster. If the flag is not set, a set of standard locations can be searched for an existing kubeconfig file.")
+		case "kubeconfig":
+			c.Flags().StringVar(&f.kubeconfigDir, "kubeconfig-dir", "/etc/kubernetes", "The path where to save the kubeconfig file.")
+		}
+		if top == "addon" {
+			c.Flags().BoolVar(&f.printManifest, "print-manifest", false, "Print the addon manifests to STDOUT instead of installing them")
+		}
+		for _, sub := range c.Commands() {
+			walk(sub, top)
+		}
+	}
+	for _, c := range phaseCmd.Commands() {
+		walk(c, c.Name())
+	}
 }
 
 // addDeprecatedExtraArgsFlags adds upstream's deprecated --*-extra-args to
@@ -278,12 +305,17 @@ configuration continues and finishes; a node whose init finished is refused.`,
 		return runInit(cmd, s, f, path)
 	})
 	f.addDeprecatedExtraArgsFlags(phaseCmd)
+	f.addPhaseOnlyFlags(phaseCmd)
 	cmd.AddCommand(phaseCmd)
 	return cmd
 }
 
 func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
-	out, err := reporter(f.output, s)
+	progressStreams := s
+	if f.printManifest && phase != "" {
+		progressStreams.out = s.errOut // stdout carries only the manifests
+	}
+	out, err := reporter(f.output, progressStreams)
 	if err != nil {
 		return err
 	}
@@ -308,6 +340,17 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 		UploadCerts: f.uploadCerts, CertificateKey: cfg.Init.CertificateKey, SkipTokenPrint: f.skipTokenPrint,
 		SkipCertificateKeyPrint: f.skipCertificateKeyPrint, Out: out,
 	}
+	if phase != "" {
+		if cmd.Flags().Changed("kubeconfig") {
+			opts.Kubeconfig = f.kubeconfig
+		}
+		if cmd.Flags().Changed("kubeconfig-dir") {
+			opts.KubeconfigDir = f.kubeconfigDir
+		}
+		if f.printManifest {
+			opts.PrintManifest = s.out
+		}
+	}
 	var d *initflow.Data
 	if phase == "" {
 		d, err = initflow.Run(cmd.Context(), opts)
@@ -323,7 +366,7 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 			printInitSummary(s, d)
 		}
 	}
-	if d.DryRunDir != "" && f.output == "text" {
+	if d.DryRunDir != "" && f.output == "text" && !f.printManifest {
 		fmt.Fprintf(s.out, "[dryrun] the files were written to %s\n", d.DryRunDir)
 	}
 	return nil
