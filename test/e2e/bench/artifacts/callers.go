@@ -80,3 +80,50 @@ func moduleSource(ctx context.Context, mod string) (string, error) {
 	}
 	return info.Dir, nil
 }
+
+// CAPIVersion is the Cluster API release whose bootstrap provider the
+// caller scenario replays (v1beta4 kubeadm configuration from 1.31 on).
+const CAPIVersion = "v1.14.2"
+
+//go:embed callers/capirender.go.src
+var capiRenderSource []byte
+
+// CAPIRenderDir returns the directory holding capi-render.
+func (c *Cache) CAPIRenderDir() string { return c.capiRenderEntry().dir }
+
+func (c *Cache) capiRenderEntry() entry {
+	return c.entry("capi-render", CAPIVersion, "sigs.k8s.io/cluster-api@"+CAPIVersion+" render="+HashBytes(capiRenderSource))
+}
+
+// EnsureCAPIRender builds capi-render: a program that prints the cloud-init
+// user data Cluster API's kubeadm bootstrap provider makes, with Cluster
+// API's own packages, in a scratch module requiring its release. Its API
+// types are a module of their own that the release's go.mod only replaces
+// locally, so it is required explicitly.
+func (c *Cache) EnsureCAPIRender(ctx context.Context) error {
+	e := c.capiRenderEntry()
+	if e.fresh() {
+		return nil
+	}
+	c.Log("building capi-render from sigs.k8s.io/cluster-api %s", CAPIVersion)
+	return e.ensure(ctx, func(ctx context.Context, out string) error {
+		mod := filepath.Join(c.Root, "build", "capi-"+CAPIVersion)
+		if err := os.RemoveAll(mod); err != nil {
+			return fmt.Errorf("clean %s: %w", mod, err)
+		}
+		if err := scratchModule(ctx, mod, "sigs.k8s.io/cluster-api@"+CAPIVersion); err != nil {
+			return err
+		}
+		steps := [][]string{{"get", "sigs.k8s.io/cluster-api/api@" + CAPIVersion}}
+		if err := os.WriteFile(filepath.Join(mod, "main.go"), capiRenderSource, 0o644); err != nil {
+			return fmt.Errorf("write capi-render source: %w", err)
+		}
+		steps = append(steps, []string{"mod", "tidy"}, []string{"build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(out, "capi-render"), "."})
+		for _, args := range steps {
+			if _, err := (hostexec.Cmd{Name: "go", Args: args, Dir: mod, Env: goEnv()}).Run(ctx); err != nil {
+				return fmt.Errorf("build capi-render: %w", err)
+			}
+		}
+		return nil
+	})
+}

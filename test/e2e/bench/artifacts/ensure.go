@@ -36,5 +36,8 @@ func (c *Cache) EnsureAll(ctx context.Context, moduleRoot string, versions []str
 	if err := c.EnsureKindRender(ctx); err != nil {
 		return 0, err
 	}
+	if err := c.EnsureCAPIRender(ctx); err != nil {
+		return 0, err
+	}
 	return time.Since(start), nil
 }
