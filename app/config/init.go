@@ -64,7 +64,7 @@ func (c *Init) fill() *Init {
 func (c *Init) Default(host Host) error {
 	asked := c.Cluster.KubernetesVersion
 	kubeadm.SetClusterDefaults(c.Cluster)
-	if _, label := versions.Resolve(asked); label {
+	if _, label := versions.Resolve(asked); label && asked != versions.DefaultLabel {
 		c.Notes = append(c.Notes, fmt.Sprintf("kubernetesVersion %q is %s (from this kubeadm's own version table, without a network lookup)", asked, c.Cluster.KubernetesVersion))
 	}
 	kubeadm.SetInitDefaults(c.Init)

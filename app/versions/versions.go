@@ -67,6 +67,10 @@ func Resolve(v string) (string, bool) {
 	return v, false
 }
 
+// DefaultLabel is the --kubernetes-version default, as upstream's; it
+// resolves to DefaultKubernetesVersion.
+const DefaultLabel = "stable-1"
+
 // Labels lists the release labels Resolve answers, for error messages.
 const Labels = "stable, stable-1, stable-1.X, latest, latest-1, latest-1.X"
 

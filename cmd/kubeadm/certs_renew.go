@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -192,7 +193,7 @@ func runRenew(cmd *cobra.Command, s streams, flags *certsFlags, names []string) 
 
 func newCertsCheckExpiration(s streams) *cobra.Command {
 	flags := &certsFlags{}
-	var output string
+	var output *listOutput
 	cmd := &cobra.Command{
 		Use:   "check-expiration",
 		Short: "Check certificates expiration for a Kubernetes cluster",
@@ -205,11 +206,11 @@ lists the certificate authorities. Absent files are shown as !MISSING!. -o json 
 an output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo object.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "text" && output != "json" && output != "yaml" {
-				return fmt.Errorf("invalid --output %q: use text, json or yaml", output)
+			if err := output.check(); err != nil {
+				return err
 			}
 			notes := s.out
-			if output != "text" {
+			if output.builtin() != "text" {
 				notes = s.errOut
 			}
 			opts, err := flags.options(cmd, notes, "check-expiration")
@@ -220,11 +221,18 @@ an output.kubeadm.k8s.io/v1alpha3 CertificateExpirationInfo object.`,
 			if err != nil {
 				return err
 			}
-			return printExpiration(s.out, output, info)
+			if output.templated() {
+				var b bytes.Buffer
+				if err := printExpiration(&b, "json", info); err != nil {
+					return err
+				}
+				return output.printJSON(s.out, b.Bytes())
+			}
+			return printExpiration(s.out, output.builtin(), info)
 		},
 	}
 	flags.register(cmd.Flags())
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format. One of: text|json|yaml.")
+	output = addListOutput(cmd)
 	return cmd
 }
 

@@ -57,7 +57,7 @@ func TestCertsBadInput(t *testing.T) {
 		{[]string{"certs", "renew", "apiserver", "extra"}, []string{`unknown command "extra"`}},
 		{[]string{"certs", "renew", "all", "--cert-dir", "pki", "--kubeconfig", filepath.Join(dir, "none.conf")}, []string{"--cert-dir", "absolute"}},
 		{[]string{"certs", "renew", "all", "--config", filepath.Join(dir, "nope.yaml")}, []string{"nope.yaml"}},
-		{[]string{"certs", "check-expiration", "-o", "xml"}, []string{"--output", "text, json or yaml"}},
+		{[]string{"certs", "check-expiration", "-o", "xml"}, []string{"--output", "text, json, yaml", "jsonpath"}},
 		{[]string{"certs", "check-expiration", "extra"}, []string{`unknown command "extra"`}},
 		{[]string{"certificates", "generate-csr", "--config", filepath.Join(dir, "nope.yaml")}, []string{"nope.yaml"}},
 		{[]string{"certs", "nonsense"}, []string{`unknown command "nonsense"`}},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
 	manifestaddons "github.com/kubeadm-cleanroom/kubeadm/manifests/addons"
@@ -157,7 +158,7 @@ func imagesConfig(cmd *cobra.Command, path, version, repo, gates string) (*confi
 			return nil, err
 		}
 	}
-	if version != "" {
+	if cmd.Flags().Changed("kubernetes-version") || path == "" {
 		cfg.Cluster.KubernetesVersion = version
 	}
 	if cmd.Flags().Changed("image-repository") {
@@ -178,13 +179,17 @@ func imagesConfig(cmd *cobra.Command, path, version, repo, gates string) (*confi
 }
 
 func newImagesList(s streams) *cobra.Command {
-	var path, version, repo, output string
+	var path, version, repo, gates string
+	var output *listOutput
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "Print a list of images kubeadm will use. The configuration file is used in case any images or image repositories are customized",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cfg, err := imagesConfig(cmd, path, version, repo, "")
+			if err := output.check(); err != nil {
+				return err
+			}
+			cfg, err := imagesConfig(cmd, path, version, repo, gates)
 			if err != nil {
 				return err
 			}
@@ -193,7 +198,14 @@ func newImagesList(s streams) *cobra.Command {
 				return err
 			}
 			obj := imageList{TypeMeta: metav1.TypeMeta{APIVersion: "output.kubeadm.k8s.io/v1alpha3", Kind: "Images"}, Images: list}
-			switch output {
+			if output.templated() {
+				b, err := json.Marshal(obj)
+				if err != nil {
+					return err
+				}
+				return output.printJSON(s.out, b)
+			}
+			switch output.builtin() {
 			case "text", "":
 				fmt.Fprintln(s.out, strings.Join(list, "\n"))
 			case "json":
@@ -209,14 +221,15 @@ func newImagesList(s streams) *cobra.Command {
 				}
 				fmt.Fprint(s.out, string(b))
 			default:
-				return fmt.Errorf("invalid --output %q: use text, json or yaml", output)
+				return fmt.Errorf("invalid --output %q: use text, json or yaml", output.format)
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&path, "config", "", "Path to a kubeadm configuration file.")
-	cmd.Flags().StringVar(&version, "kubernetes-version", "", "Choose a specific Kubernetes version for the control plane.")
+	cmd.Flags().StringVar(&version, "kubernetes-version", versions.DefaultLabel, "Choose a specific Kubernetes version for the control plane.")
 	cmd.Flags().StringVar(&repo, "image-repository", "registry.k8s.io", "Choose a container registry to pull control plane images from.")
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format: text, json or yaml.")
+	output = addListOutput(cmd)
+	cmd.Flags().StringVar(&gates, "feature-gates", "", "A set of key=value pairs that describe feature gates for various features. Options are:\nControlPlaneKubeletLocalMode=true|false (default=true)\nNodeLocalCRISocket=true|false (default=true)\nPublicKeysECDSA=true|false (DEPRECATED - default=false)\nRootlessControlPlane=true|false (ALPHA - default=false)\nWaitForAllControlPlaneComponents=true|false (default=true)")
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -48,6 +49,6 @@ Images the runtime already holds are not pulled again.`,
 	fs.StringVar(&socket, "cri-socket", "", "Path to the CRI socket to connect. If empty kubeadm will try to auto-detect this value; use this option only if you have more than one CRI installed or if you have non-standard CRI socket.")
 	fs.StringVar(&gates, "feature-gates", "", "A set of key=value pairs that describe feature gates for various features. Options are:\nRootlessControlPlane=true|false (ALPHA - default=false)")
 	fs.StringVar(&repo, "image-repository", "registry.k8s.io", "Choose a container registry to pull control plane images from")
-	fs.StringVar(&version, "kubernetes-version", "", "Choose a specific Kubernetes version for the control plane (default: this kubeadm's version).")
+	fs.StringVar(&version, "kubernetes-version", versions.DefaultLabel, "Choose a specific Kubernetes version for the control plane.")
 	return cmd
 }

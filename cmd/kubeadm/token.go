@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -49,8 +48,14 @@ More on bootstrap tokens: https://kubernetes.io/docs/reference/access-authn-auth
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
 	cmd.PersistentFlags().StringVar(&kubeconfig, "kubeconfig", defaultKubeconfig, "The kubeconfig file to use when talking to the cluster.")
+	var dryRun bool
+	cmd.PersistentFlags().BoolVar(&dryRun, "dry-run", false, "Whether to enable dry-run mode or not")
 	client := func() (clientset.Interface, error) {
-		return newClient(findKubeconfig(cmd.PersistentFlags().Changed("kubeconfig"), kubeconfig))
+		c, err := newClient(findKubeconfig(cmd.PersistentFlags().Changed("kubeconfig"), kubeconfig))
+		if err != nil || !dryRun {
+			return c, err
+		}
+		return dryRunTokenClient(c, s.out), nil
 	}
 	cmd.AddCommand(newTokenCreate(s, &kubeconfig, client), newTokenList(s, client), newTokenDelete(s, client), newTokenGenerate(s))
 	return cmd
@@ -153,7 +158,7 @@ bootstrapTokens instead: all are created and the first is printed.`,
 
 // newTokenList builds `kubeadm token list` (-o text|json|yaml).
 func newTokenList(s streams, newClient func() (clientset.Interface, error)) *cobra.Command {
-	var output string
+	var output *listOutput
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List bootstrap tokens on the server",
@@ -162,7 +167,7 @@ when it expires, its usages, description and extra groups. -o json and -o yaml
 print one output.kubeadm.k8s.io/v1alpha3 BootstrapToken object per token.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := tokens.CheckFormat(output); err != nil {
+			if err := output.check(); err != nil {
 				return err
 			}
 			client, err := newClient()
@@ -176,15 +181,22 @@ print one output.kubeadm.k8s.io/v1alpha3 BootstrapToken object per token.`,
 			for _, sk := range skipped {
 				fmt.Fprintln(s.errOut, "WARNING: skipped", sk)
 			}
-			b, err := tokens.Format(list, output, time.Now())
+			format := output.builtin()
+			if output.templated() {
+				format = "json"
+			}
+			b, err := tokens.Format(list, format, time.Now())
 			if err != nil {
 				return err
+			}
+			if output.templated() {
+				return output.printJSON(s.out, b)
 			}
 			_, err = s.out.Write(b)
 			return err
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "text", "Output format. One of: "+strings.Join(tokens.Formats, "|")+".")
+	output = addListOutput(cmd)
 	return cmd
 }
 

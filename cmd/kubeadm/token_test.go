@@ -121,7 +121,9 @@ func TestTokenBadFlags(t *testing.T) {
 		{[]string{"create", "ABCDEF.0123456789abcdef"}, []string{"[a-z0-9]{6}.[a-z0-9]{16}"}},
 		{[]string{"create", "a", "b"}, []string{"accepts at most 1 arg"}},
 		{[]string{"create", "--certificate-key", "ab"}, []string{"--certificate-key", "64"}},
-		{[]string{"list", "-o", "go-template"}, []string{"--output", "text, json, yaml"}},
+		{[]string{"list", "-o", "go-template"}, []string{"--output go-template", "no template given"}},
+		{[]string{"list", "-o", "xml"}, []string{"--output", "text, json, yaml", "go-template"}},
+		{[]string{"list", "-o", "jsonpath={.x"}, []string{"--output jsonpath", "does not parse"}},
 		{[]string{"list", "extra"}, []string{"unknown command"}},
 		{[]string{"delete"}, []string{"requires at least 1 arg"}},
 		{[]string{"delete", "abcdef", "abc.def"}, []string{`"abc.def"`, "[a-z0-9]{6}", "[a-z0-9]{6}.[a-z0-9]{16}"}},
@@ -171,6 +173,25 @@ func TestTokenListDeleteGenerate(t *testing.T) {
 	}
 	if code != 0 || len(got) != 2 || got[0].Kind != "BootstrapToken" || got[0].Description != "first" || got[0].Expires == nil || got[1].Expires != nil {
 		t.Errorf("list -o json: %+v", got)
+	}
+	code, out, _, _ = runTokenWith(client, "list", "-o", "jsonpath={.token} ")
+	if code != 0 || out != "abcdef.0123456789abcdef zyxwvu.0123456789abcdef " {
+		t.Errorf("list -o jsonpath: %d %q", code, out)
+	}
+	code, out, _, _ = runTokenWith(client, "list", "-o", "go-template={{.description}};")
+	if code != 0 || out != "first;<no value>;" && out != "first;;" {
+		t.Errorf("list -o go-template: %d %q", code, out)
+	}
+	code, out, _, _ = runTokenWith(client, "create", "qwerty.0123456789abcdef", "--dry-run")
+	if code != 0 || !strings.Contains(out, `Would perform action create on resource "secrets"`) {
+		t.Errorf("create --dry-run: %d %q", code, out)
+	}
+	if _, err := client.CoreV1().Secrets("kube-system").Get(context.Background(), "bootstrap-token-qwerty", metav1.GetOptions{}); err == nil {
+		t.Error("create --dry-run created the token")
+	}
+	code, out, _, _ = runTokenWith(client, "list", "--dry-run")
+	if code != 0 || !strings.Contains(out, "abcdef.0123456789abcdef") {
+		t.Errorf("list --dry-run reads the cluster's tokens: %d %q", code, out)
 	}
 	code, out, _, _ = runTokenWith(client, "list", "-o", "yaml")
 	docs := strings.Split(out, "---\n")

@@ -35,7 +35,7 @@ type upgradeFlags struct {
 
 func (f *upgradeFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.configPath, "config", "", "Path to a kubeadm configuration file (UpgradeConfiguration).")
-	fs.StringVar(&f.kubeconfig, "kubeconfig", "", "The kubeconfig file to use when talking to the cluster. If the flag is not set, /etc/kubernetes/admin.conf is used, or /etc/kubernetes/kubelet.conf on a node without a control plane.")
+	fs.StringVar(&f.kubeconfig, "kubeconfig", defaultAdminKubeconfig, "The kubeconfig file to use when talking to the cluster. If the flag is not set, /etc/kubernetes/admin.conf is used, or /etc/kubernetes/kubelet.conf on a node without a control plane.")
 	fs.BoolVar(&f.dryRun, "dry-run", false, "Do not change any state, just output the actions that would be performed.")
 	fs.BoolVar(&f.certificateRenewal, "certificate-renewal", true, "Perform the renewal of certificates used by component changed during upgrades.")
 	fs.BoolVar(&f.etcdUpgrade, "etcd-upgrade", true, "Perform the upgrade of etcd.")
@@ -185,8 +185,12 @@ func runUpgrade(cmd *cobra.Command, s streams, f *upgradeFlags, args []string, p
 	if f.command == upgradeflow.Apply && target == "" {
 		return fmt.Errorf("missing the version to upgrade to: kubeadm upgrade apply <version> (or apply.kubernetesVersion in --config)")
 	}
+	kubeconfig := "" // admin.conf, or kubelet.conf on a node without one
+	if cmd.Flags().Changed("kubeconfig") {
+		kubeconfig = f.kubeconfig
+	}
 	opts := upgradeflow.Options{Command: f.command, Target: target, Settings: settings, Timeouts: cfg.Timeouts,
-		Kubeconfig: f.kubeconfig, Yes: f.yes || settings.Force, In: s.in, Out: out}
+		Kubeconfig: kubeconfig, Yes: f.yes || settings.Force, In: s.in, Out: out}
 	var d *upgradeflow.Data
 	if phase == "" {
 		d, err = upgradeflow.Run(cmd.Context(), opts)

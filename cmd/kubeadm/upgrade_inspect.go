@@ -16,7 +16,8 @@ import (
 )
 
 func newUpgradePlan(s streams) *cobra.Command {
-	var configPath, kubeconfig, output string
+	var configPath, kubeconfig string
+	var output *listOutput
 	var allowExp, allowRC, printConfig, etcdUpgrade bool
 	var ignore []string
 	cmd := &cobra.Command{
@@ -30,7 +31,7 @@ never looks versions up on the network, and without [version] it plans
 for its own version (the newest it can install).`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := oneOf("--output", output, "text", "json", "yaml"); err != nil {
+			if err := output.check(); err != nil {
 				return err
 			}
 			cfg, err := loadUpgradeConfig(s, configPath)
@@ -62,7 +63,14 @@ for its own version (the newest it can install).`,
 			for _, w := range plan.Warnings {
 				fmt.Fprintln(s.errOut, "WARNING:", w)
 			}
-			switch output {
+			if output.templated() {
+				b, err := plan.JSON()
+				if err != nil {
+					return err
+				}
+				return output.printJSON(s.out, b)
+			}
+			switch output.builtin() {
 			case "json":
 				b, err := plan.JSON()
 				if err != nil {
@@ -84,7 +92,7 @@ for its own version (the newest it can install).`,
 	fs := cmd.Flags()
 	fs.StringVar(&configPath, "config", "", "Path to a kubeadm configuration file (UpgradeConfiguration).")
 	fs.StringVar(&kubeconfig, "kubeconfig", defaultAdminKubeconfig, "The kubeconfig file to use when talking to the cluster.")
-	fs.StringVarP(&output, "output", "o", "text", "Output format. One of: text|json|yaml.")
+	output = addListOutput(cmd)
 	fs.BoolVar(&allowExp, "allow-experimental-upgrades", false, "Show unstable versions of Kubernetes as an upgrade alternative and allow upgrading to an alpha/beta/release candidate versions of Kubernetes.")
 	fs.BoolVar(&allowRC, "allow-release-candidate-upgrades", false, "Show release candidate versions of Kubernetes as an upgrade alternative and allow upgrading to a release candidate versions of Kubernetes.")
 	fs.BoolVar(&printConfig, "print-config", false, "Specifies whether the configuration file that will be used in the upgrade should be printed or not.")
