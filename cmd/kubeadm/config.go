@@ -11,9 +11,9 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
-	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 	manifestaddons "github.com/kubeadm-cleanroom/kubeadm/manifests/addons"
 )
 

@@ -4,10 +4,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
-	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 )
 
 func newImagesPull(s streams) *cobra.Command {

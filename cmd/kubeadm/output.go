@@ -89,6 +89,7 @@ func (o *listOutput) check() error {
 	}
 	return nil
 }
+
 // templated reports whether the output is one of the template formats.
 func (o *listOutput) templated() bool { return o.printer != nil }
 
