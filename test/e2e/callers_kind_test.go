@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,12 +50,12 @@ func renderKindConfig(t *testing.T, clusterConfig string, n *sandbox.Node, endpo
 // docker's embedded DNS does for kind's node containers.
 func resolveNodeNames(t *testing.T, c *sandbox.Cluster) {
 	t.Helper()
-	var lines []string
+	argv := []string{"/bin/sh", "-c", `printf '%s\t%s\n' "$@" >> /etc/hosts`, "sh"}
 	for _, n := range c.Nodes {
-		lines = append(lines, n.Address+"\t"+n.Name)
+		argv = append(argv, n.Address, n.Name)
 	}
 	for _, n := range c.Nodes {
-		_, err := n.Run(context.Background(), "/bin/sh", "-c", fmt.Sprintf("printf '%%s\\n' %q >> /etc/hosts", strings.Join(lines, "\n")))
+		_, err := n.Run(context.Background(), argv...)
 		must(t, err, "add the node names to /etc/hosts of %s", n.Name)
 	}
 }
