@@ -35,15 +35,22 @@ const nodeConfigPath = sandbox.KubeadmConfigPath
 // output also saved in the node's log directory.
 func kubeadm(t *testing.T, n *sandbox.Node, ctx context.Context, args ...string) (string, error) {
 	t.Helper()
-	cmd, err := n.Command(ctx, append([]string{"kubeadm"}, args...)...)
+	return runKubeadm(t, n, ctx, "kubeadm", args...)
+}
+
+// runKubeadm runs a kubeadm binary (this project's "kubeadm", or upstream's
+// "kubeadm-upstream") inside node n, its output saved in the node's logs.
+func runKubeadm(t *testing.T, n *sandbox.Node, ctx context.Context, bin string, args ...string) (string, error) {
+	t.Helper()
+	cmd, err := n.Command(ctx, append([]string{bin}, args...)...)
 	if err != nil {
 		return "", err
 	}
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	logName := fmt.Sprintf("kubeadm-%s-%d.log", args[0], time.Now().UnixNano())
+	logName := fmt.Sprintf("%s-%s-%d.log", bin, args[0], time.Now().UnixNano())
 	_ = os.WriteFile(filepath.Join(n.LogDir(), logName), out, 0o644)
-	t.Logf("kubeadm %s on %s: %s (exit %v)", strings.Join(args, " "), n.Name, time.Since(start).Round(10*time.Millisecond), err)
+	t.Logf("%s %s on %s: %s (exit %v)", bin, strings.Join(args, " "), n.Name, time.Since(start).Round(10*time.Millisecond), err)
 	return string(out), err
 }
 
@@ -56,10 +63,20 @@ func installKubeadm(t *testing.T, n *sandbox.Node, config string) {
 // adminClient returns a clientset with the node's admin.conf.
 func adminClient(t *testing.T, n *sandbox.Node) clientset.Interface {
 	t.Helper()
+	return adminClientAt(t, n, "")
+}
+
+// adminClientAt is adminClient talking to server instead of the file's
+// (as kind rewrites the exported kubeconfig for the host); "" keeps it.
+func adminClientAt(t *testing.T, n *sandbox.Node, server string) clientset.Interface {
+	t.Helper()
 	b, err := n.ReadFile(context.Background(), "/etc/kubernetes/admin.conf")
 	must(t, err, "read admin.conf")
 	cfg, err := clientcmd.RESTConfigFromKubeConfig(b)
 	must(t, err, "parse admin.conf")
+	if server != "" {
+		cfg.Host = server
+	}
 	cfg.Timeout = 10 * time.Second
 	c, err := clientset.NewForConfig(cfg)
 	must(t, err, "client")
