@@ -22,7 +22,23 @@ type Init struct {
 	// Notes are informational lines for the user, such as the version a
 	// release label stood for.
 	Notes []string
+	// Source is the file the configuration came from ("" for flags), named
+	// in validation errors.
+	Source string
+	// kinds names the file's documents behind the configuration.
+	kinds string
 	runtimeDetection
+}
+
+// documentKinds names the Init and Cluster documents a file has.
+func documentKinds(d *kubeadm.Documents) string {
+	switch {
+	case d.Init != nil && d.Cluster != nil:
+		return kubeadm.KindInit + "/" + kubeadm.KindCluster
+	case d.Init != nil:
+		return kubeadm.KindInit
+	}
+	return kubeadm.KindCluster
 }
 
 // LoadInitFile decodes a configuration file for init. A file without an
@@ -36,9 +52,9 @@ func LoadInitFile(path string) (*Init, error) {
 		// Upstream ignores other kubeadm kinds in an init file; so do we, with a warning.
 		docs.Warnings = append(docs.Warnings, path+": JoinConfiguration, ResetConfiguration and UpgradeConfiguration are ignored by init")
 	}
-	cfg := &Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, KubeProxyRaw: docs.KubeProxyRaw, Warnings: docs.Warnings}
+	cfg := &Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, KubeProxyRaw: docs.KubeProxyRaw, Warnings: docs.Warnings, Source: path, kinds: documentKinds(docs)}
 	if cfg.Init == nil && cfg.Cluster == nil {
-		return nil, fmt.Errorf("%s: no InitConfiguration or ClusterConfiguration document", path)
+		return nil, fmt.Errorf("%s: no InitConfiguration or ClusterConfiguration kind was found in the configuration file", path)
 	}
 	if cfg.Init == nil {
 		cfg.fill().Init.Timeouts = kubeadm.WithControlPlaneTimeout(nil, docs.V1beta3ControlPlaneTimeout)
@@ -99,7 +115,7 @@ func (c *Init) Default(host Host) error {
 // failure to find the container runtime, or nil.
 func (c *Init) Validate() error {
 	if err := invalid(kubeadm.ValidateInit(c.Init, c.Cluster)); err != nil {
-		return err
+		return prefixed(c.Source, c.kinds, err)
 	}
 	return c.runtimeDetection.err()
 }

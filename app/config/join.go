@@ -10,6 +10,8 @@ import (
 type Join struct {
 	Join     *kubeadm.JoinConfiguration
 	Warnings []string
+	// Source is the file the configuration came from ("" for flags).
+	Source string
 	runtimeDetection
 }
 
@@ -20,9 +22,9 @@ func LoadJoinFile(path string) (*Join, error) {
 		return nil, err
 	}
 	if docs.Join == nil {
-		return nil, fmt.Errorf("%s: no JoinConfiguration document", path)
+		return nil, fmt.Errorf("%s: no JoinConfiguration found in the supplied config", path)
 	}
-	return &Join{Join: docs.Join, Warnings: docs.Warnings}, nil
+	return &Join{Join: docs.Join, Warnings: docs.Warnings, Source: path}, nil
 }
 
 // NewJoin returns an empty configuration to which flags are applied.
@@ -55,7 +57,7 @@ func (c *Join) Default(host Host) error {
 // failure to find the container runtime, or nil.
 func (c *Join) Validate() error {
 	if err := invalid(kubeadm.ValidateJoin(c.Join)); err != nil {
-		return err
+		return prefixed(c.Source, kubeadm.KindJoin, err)
 	}
 	return c.runtimeDetection.err()
 }

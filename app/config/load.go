@@ -101,7 +101,8 @@ func ValidateFile(path string, allowExperimental bool, host Host) ([]string, err
 	}
 	warnings := docs.Warnings
 	if docs.Init == nil && docs.Cluster == nil && docs.Join == nil && docs.Reset == nil && docs.Upgrade == nil {
-		return warnings, fmt.Errorf("%s: %w", path, ErrNoKubeadmDocument)
+		// upstream's verdict: nothing of kubeadm's to refuse
+		return append(warnings, fmt.Sprintf("%s: %s; only its component configurations were checked", path, ErrNoKubeadmDocument)), nil
 	}
 	if docs.Init != nil || docs.Cluster != nil {
 		cfg := (&Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, KubeProxyRaw: docs.KubeProxyRaw}).fill()
@@ -116,18 +117,19 @@ func ValidateFile(path string, allowExperimental bool, host Host) ([]string, err
 			return warnings, prefixed(path, kind, err)
 		}
 		warnings = append(warnings, cfg.Warnings...)
+		cfg.Source, cfg.kinds = path, documentKinds(docs)
 		if err := cfg.Validate(); err != nil {
-			return warnings, prefixed(path, kind, err)
+			return warnings, err
 		}
 	}
 	if docs.Join != nil {
-		cfg := &Join{Join: docs.Join}
+		cfg := &Join{Join: docs.Join, Source: path}
 		if err := cfg.Default(host); err != nil {
 			return warnings, prefixed(path, kubeadm.KindJoin, err)
 		}
 		warnings = append(warnings, cfg.Warnings...)
 		if err := cfg.Validate(); err != nil {
-			return warnings, prefixed(path, kubeadm.KindJoin, err)
+			return warnings, err
 		}
 	}
 	if docs.Reset != nil {

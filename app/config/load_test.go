@@ -30,7 +30,8 @@ func TestValidateFileChecksEveryKind(t *testing.T) {
 		{"bad cluster", v + "kind: ClusterConfiguration\nkubernetesVersion: v1.20.0\n", []string{"(ClusterConfiguration)", "kubernetesVersion"}},
 		{"unknown field is strict", v + "kind: ResetConfiguration\nforse: true\n", []string{`unknown field "forse"`}},
 		{"repeated key", v + "kind: ResetConfiguration\nforce: true\nforce: false\n", []string{"line 4", "force"}},
-		{"only component configs", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n", []string{"no InitConfiguration"}},
+		{"only component configs are upstream's ok", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n", nil},
+		{"only component configs, checked strictly", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDrivr: x\n", []string{`unknown field "cgroupDrivr"`}},
 		{"criSocket without a scheme", v + "kind: InitConfiguration\nnodeRegistration:\n  criSocket: /run/containerd/containerd.sock\n", nil},
 		{"version without v", v + "kind: ClusterConfiguration\nkubernetesVersion: 1.37.0\n", nil},
 		{"stable label", v + "kind: ClusterConfiguration\nkubernetesVersion: stable\n", nil},
@@ -106,5 +107,15 @@ func TestReadFileRefusesHugeAndSpecialFiles(t *testing.T) {
 	}
 	if _, err := ReadFile(t.TempDir()); err == nil || !strings.Contains(err.Error(), "is a directory") {
 		t.Errorf("directory: %v", err)
+	}
+}
+
+func TestOnlyComponentConfigsGetUpstreamsVerdict(t *testing.T) {
+	p := writeFile(t, "k.yaml", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n")
+	if _, err := LoadInitFile(p); err == nil || !strings.Contains(err.Error(), "no InitConfiguration or ClusterConfiguration kind was found") {
+		t.Errorf("init: %v", err)
+	}
+	if _, err := LoadJoinFile(p); err == nil || !strings.Contains(err.Error(), "no JoinConfiguration found in the supplied config") {
+		t.Errorf("join: %v", err)
 	}
 }
