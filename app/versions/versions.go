@@ -24,9 +24,12 @@ type Components struct {
 	Pause        string // e.g. 3.10.2
 }
 
-// table holds the supported minors: the tool's own and the one before.
+// table holds the supported minors: the tool's own and the one before,
+// with the images upstream kubeadm v1.37.1 gives them (its etcd map puts
+// 3.7.0-0 under v1.36, and it has one CoreDNS and one pause version), so
+// that `config images list` and air-gapped preloads agree with upstream's.
 var table = map[uint]Components{
-	36: {EtcdImageTag: "3.6.8-0", CoreDNS: "v1.14.2", Pause: "3.10.2"},
+	36: {EtcdImageTag: "3.7.0-0", CoreDNS: "v1.14.6", Pause: "3.10.2"},
 	37: {EtcdImageTag: "3.7.0-0", CoreDNS: "v1.14.6", Pause: "3.10.2"},
 }
 

@@ -62,7 +62,7 @@ func TestVersionAndImages(t *testing.T) {
 		t.Fatalf("images list -o json: %d %q", code, out)
 	}
 	want := []string{"registry.k8s.io/kube-apiserver:v1.36.3", "registry.k8s.io/kube-controller-manager:v1.36.3", "registry.k8s.io/kube-scheduler:v1.36.3",
-		"registry.k8s.io/kube-proxy:v1.36.3", "registry.k8s.io/coredns/coredns:v1.14.2", "registry.k8s.io/pause:3.10.2", "registry.k8s.io/etcd:3.6.8-0"}
+		"registry.k8s.io/kube-proxy:v1.36.3", "registry.k8s.io/coredns/coredns:v1.14.6", "registry.k8s.io/pause:3.10.2", "registry.k8s.io/etcd:3.7.0-0"}
 	if strings.Join(list.Images, ",") != strings.Join(want, ",") {
 		t.Errorf("images %v, want %v", list.Images, want)
 	}

@@ -81,7 +81,8 @@ func TestInitResumesAndBuildsAControlPlane(t *testing.T) {
 
 // TestInitV136ECDSA builds a v1.36.3 control plane with ECDSA-P256 keys.
 func TestInitV136ECDSA(t *testing.T) {
-	c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.36.3"})
+	// upstream v1.37.1's images for v1.36: etcd 3.7.0-0 and CoreDNS v1.14.6
+	c := newClusterWith(t, []string{"v1.36.3", "v1.37.1"}, sandbox.NodeOptions{Name: "cp1", Version: "v1.36.3"})
 	n := c.Nodes[0]
 	installKubeadm(t, n, initConfig("v1.36.3", "encryptionAlgorithm: ECDSA-P256\n"))
 	out, err := kubeadm(t, n, context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs", "-o", "json")

@@ -24,10 +24,10 @@ func TestUpgradeHACluster(t *testing.T) {
 	c := newUpgradeCluster(t, "cp1", "cp2", "cp3", "w1")
 	cps, worker := c.Nodes[:3], c.Nodes[3]
 	r := initOld(t, c, []string{"cp1", "cp2", "cp3"})
-	for _, n := range cps[1:] {
-		joinNode(t, n, c, r, true)
+	for _, n := range cps[1:] { // a v1.36.3 cluster made by upstream v1.36.3 throughout
+		joinWith(t, c, n, upstreamKubeadm, r, true)
 	}
-	joinNode(t, worker, c, r, false)
+	joinWith(t, c, worker, upstreamKubeadm, r, false)
 	client := adminClient(t, cps[0]) // through the load balancer
 	for _, n := range c.Nodes {
 		eventually(t, 3*time.Minute, "node "+n.Name+" Ready", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })

@@ -39,8 +39,10 @@ func newUpgradeCluster(t *testing.T, names ...string) *sandbox.Cluster {
 	return newClusterWith(t, []string{fromVersion, toVersion}, opts...)
 }
 
-// initOld runs init at fromVersion on the first node, behind the load
-// balancer when there are several control planes.
+// initOld makes the cluster a real user's v1.36.3 cluster would be: upstream
+// kubeadm v1.36.3 (kubeadm-upstream on the nodes, which run v1.36.3) runs
+// init at fromVersion on the first node, behind the load balancer when
+// there are several control planes, with the certificates uploaded.
 func initOld(t *testing.T, c *sandbox.Cluster, cpNames []string) initResult {
 	t.Helper()
 	extra := ""
@@ -50,11 +52,13 @@ func initOld(t *testing.T, c *sandbox.Cluster, cpNames []string) initResult {
 	}
 	cfg := strings.Replace(initConfig(fromVersion, extra), "kind: InitConfiguration\n", "kind: InitConfiguration\ncertificateKey: "+e2eCertificateKey+"\n", 1)
 	installKubeadm(t, c.Nodes[0], cfg)
-	out, err := kubeadm(t, c.Nodes[0], context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs", "-o", "json")
+	out, err := runKubeadm(t, c.Nodes[0], context.Background(), upstreamKubeadm, "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs")
 	if err != nil {
-		t.Fatalf("init failed: %v\n%s", err, out)
+		t.Fatalf("upstream kubeadm %s init failed: %v\n%s", fromVersion, err, out)
 	}
-	return parseInitResult(t, out)
+	ca, err := c.Nodes[0].ReadFile(context.Background(), "/etc/kubernetes/pki/ca.crt")
+	must(t, err, "read ca.crt")
+	return initResult{CACertHash: caHashOf(t, ca)}
 }
 
 // controlPlaneAt waits until every control-plane mirror Pod of node runs
