@@ -121,7 +121,7 @@ var runUploadCerts = apiPhase(func(ctx context.Context, out progress.Phase, d *D
 		d.CertificateKey = key
 	}
 	dir := d.certsDirFor(constants.CACertAndKeyBaseName)
-	if err := uploadcerts.Upload(ctx, c, dir, d.cfg.Cluster.Etcd.Local != nil, d.CertificateKey, d.Now()); err != nil {
+	if err := uploadcerts.Upload(ctx, c, dir, d.cfg.Cluster.Etcd, d.CertificateKey, d.Now()); err != nil {
 		return err
 	}
 	out.Infof("stored the control-plane certificates, encrypted, in Secret %s/%s (deleted in 2h)", constants.KubeSystemNamespace, constants.KubeadmCertsSecret)

@@ -45,7 +45,7 @@ func (d *Data) preflightChecks() []preflight.Check {
 func (d *Data) fetchSharedCerts(ctx context.Context, out progress.Phase) error {
 	ctx, cancel := withTimeout(ctx, d.apiTimeout())
 	defer cancel()
-	files, err := uploadcerts.Fetch(ctx, d.bootstrap, d.cluster.Etcd.Local != nil, d.join().ControlPlane.CertificateKey)
+	files, err := uploadcerts.Fetch(ctx, d.bootstrap, d.cluster.Etcd, d.join().ControlPlane.CertificateKey)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package joinflow
 import (
 	"context"
 	"path/filepath"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -35,7 +36,14 @@ func runDownloadCerts(ctx context.Context, out progress.Phase, d *Data) error {
 		out.Infof("no --certificate-key: using the shared certificates already in %s", d.cluster.CertificatesDir)
 		return nil
 	}
-	if err := uploadcerts.WriteFiles(d.certsDirOut(), d.sharedCerts); err != nil {
+	files := d.sharedCerts
+	if d.DryRun { // external etcd's absolute paths go into the dry-run directory too
+		files = map[string][]byte{}
+		for f, b := range d.sharedCerts {
+			files[strings.TrimPrefix(f, "/")] = b
+		}
+	}
+	if err := uploadcerts.WriteFiles(d.certsDirOut(), files); err != nil {
 		return err
 	}
 	out.Infof("wrote the shared certificates into %s", d.certsDirOut())

@@ -58,6 +58,40 @@ func Files(localEtcd bool) []string {
 // secretKey turns "etcd/ca.crt" into the Secret key "etcd-ca.crt".
 func secretKey(file string) string { return strings.ReplaceAll(file, "/", "-") }
 
+// External etcd's client files carry these Secret keys, as upstream's.
+const (
+	ExternalEtcdCAKey   = "external-etcd-ca.crt"
+	ExternalEtcdCertKey = "external-etcd.crt"
+	ExternalEtcdKeyKey  = "external-etcd.key"
+)
+
+// shared maps each Secret key of kubeadm-certs to its file: a path
+// relative to the certificates directory, or with external etcd the
+// absolute paths of the etcd CA and client certificate and key that the
+// configuration names (each only when set).
+func shared(etcd kubeadm.Etcd) map[string]string {
+	m := map[string]string{}
+	for _, f := range Files(etcd.External == nil) {
+		m[secretKey(f)] = f
+	}
+	if ext := etcd.External; ext != nil {
+		for key, path := range map[string]string{ExternalEtcdCAKey: ext.CAFile, ExternalEtcdCertKey: ext.CertFile, ExternalEtcdKeyKey: ext.KeyFile} {
+			if path != "" {
+				m[key] = path
+			}
+		}
+	}
+	return m
+}
+
+// resolve is a shared file's path on disk.
+func resolve(certsDir, f string) string {
+	if filepath.IsAbs(f) {
+		return f
+	}
+	return filepath.Join(certsDir, f)
+}
+
 func decodeKey(hexKey string) ([]byte, error) {
 	key, err := hex.DecodeString(hexKey)
 	if err != nil || len(key) != 32 {
@@ -99,18 +133,18 @@ func decrypt(data, key []byte) ([]byte, error) {
 
 // Upload encrypts the shared files of certsDir under hexKey and stores
 // them in kube-system/kubeadm-certs, owned by a new two-hour token.
-func Upload(ctx context.Context, client clientset.Interface, certsDir string, localEtcd bool, hexKey string, now time.Time) error {
+func Upload(ctx context.Context, client clientset.Interface, certsDir string, etcd kubeadm.Etcd, hexKey string, now time.Time) error {
 	key, err := decodeKey(hexKey)
 	if err != nil {
 		return err
 	}
 	data := map[string][]byte{}
-	for _, f := range Files(localEtcd) {
-		plain, err := os.ReadFile(filepath.Join(certsDir, f))
+	for k, f := range shared(etcd) {
+		plain, err := os.ReadFile(resolve(certsDir, f))
 		if err != nil {
 			return fmt.Errorf("read %s for upload: %w", f, err)
 		}
-		if data[secretKey(f)], err = encrypt(plain, key); err != nil {
+		if data[k], err = encrypt(plain, key); err != nil {
 			return fmt.Errorf("encrypt %s: %w", f, err)
 		}
 	}
@@ -157,8 +191,8 @@ func RBAC() (*rbacv1.Role, *rbacv1.RoleBinding) {
 
 // Download decrypts kubeadm-certs with hexKey and writes the files into
 // certsDir. A missing Secret or a wrong key is an error that says what to do.
-func Download(ctx context.Context, client clientset.Interface, certsDir string, localEtcd bool, hexKey string) error {
-	files, err := Fetch(ctx, client, localEtcd, hexKey)
+func Download(ctx context.Context, client clientset.Interface, certsDir string, etcd kubeadm.Etcd, hexKey string) error {
+	files, err := Fetch(ctx, client, etcd, hexKey)
 	if err != nil {
 		return err
 	}
@@ -166,8 +200,10 @@ func Download(ctx context.Context, client clientset.Interface, certsDir string, 
 }
 
 // Fetch reads and decrypts kubeadm-certs with hexKey, keeping the files in
-// memory (join checks the key before it writes anything).
-func Fetch(ctx context.Context, client clientset.Interface, localEtcd bool, hexKey string) (map[string][]byte, error) {
+// memory (join checks the key before it writes anything). The files are
+// named as WriteFiles takes them: relative to the certificates directory,
+// or absolute for external etcd's.
+func Fetch(ctx context.Context, client clientset.Interface, etcd kubeadm.Etcd, hexKey string) (map[string][]byte, error) {
 	key, err := decodeKey(hexKey)
 	if err != nil {
 		return nil, err
@@ -177,10 +213,10 @@ func Fetch(ctx context.Context, client clientset.Interface, localEtcd bool, hexK
 		return nil, fmt.Errorf("get Secret kube-system/%s (it expires two hours after upload; upload it again with 'kubeadm init phase upload-certs --upload-certs' on a control plane): %w", constants.KubeadmCertsSecret, err)
 	}
 	plain := map[string][]byte{}
-	for _, f := range Files(localEtcd) {
-		enc, ok := secret.Data[secretKey(f)]
+	for k, f := range shared(etcd) {
+		enc, ok := secret.Data[k]
 		if !ok {
-			return nil, fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, secretKey(f))
+			return nil, fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, k)
 		}
 		if plain[f], err = decrypt(enc, key); err != nil {
 			return nil, fmt.Errorf("decrypt %s from Secret kube-system/%s: the certificate key is wrong (the one printed by 'kubeadm init --upload-certs' or 'kubeadm init phase upload-certs --upload-certs' is needed): %w", f, constants.KubeadmCertsSecret, err)
@@ -189,7 +225,8 @@ func Fetch(ctx context.Context, client clientset.Interface, localEtcd bool, hexK
 	return plain, nil
 }
 
-// WriteFiles writes fetched files into certsDir: keys 0600, certificates 0644.
+// WriteFiles writes fetched files into certsDir (absolute names as they
+// are): keys 0600, certificates 0644.
 func WriteFiles(certsDir string, files map[string][]byte) error {
 	names := make([]string, 0, len(files))
 	for f := range files {
@@ -201,7 +238,7 @@ func WriteFiles(certsDir string, files map[string][]byte) error {
 		if strings.HasSuffix(f, ".crt") {
 			mode = 0o644
 		}
-		if err := atomicfile.Write(filepath.Join(certsDir, f), files[f], mode); err != nil {
+		if err := atomicfile.Write(resolve(certsDir, f), files[f], mode); err != nil {
 			return err
 		}
 	}

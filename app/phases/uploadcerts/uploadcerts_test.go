@@ -18,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	k8stesting "k8s.io/client-go/testing"
 )
 
@@ -166,7 +168,7 @@ func TestUpload(t *testing.T) {
 			files := writeCerts(t, dir, localEtcd)
 			client := fake.NewClientset()
 
-			if err := Upload(ctx, client, dir, localEtcd, testKey, now); err != nil {
+			if err := Upload(ctx, client, dir, etcdOf(localEtcd), testKey, now); err != nil {
 				t.Fatalf("Upload: %v", err)
 			}
 
@@ -248,11 +250,11 @@ func TestUploadTwice(t *testing.T) {
 	dir := t.TempDir()
 	writeCerts(t, dir, true)
 	client := fake.NewClientset()
-	if err := Upload(ctx, client, dir, true, testKey, now); err != nil {
+	if err := Upload(ctx, client, dir, etcdOf(true), testKey, now); err != nil {
 		t.Fatal(err)
 	}
 	otherKey := strings.Repeat("ab", 32)
-	if err := Upload(ctx, client, dir, true, otherKey, now); err != nil {
+	if err := Upload(ctx, client, dir, etcdOf(true), otherKey, now); err != nil {
 		t.Fatalf("second Upload: %v", err)
 	}
 	tokens := tokenSecrets(t, client)
@@ -265,7 +267,7 @@ func TestUploadTwice(t *testing.T) {
 		t.Fatalf("owner %s is none of the tokens", owner)
 	}
 	// The Secret now holds the files under the new key.
-	if err := Download(ctx, client, t.TempDir(), true, otherKey); err != nil {
+	if err := Download(ctx, client, t.TempDir(), etcdOf(true), otherKey); err != nil {
 		t.Fatalf("Download with the new key: %v", err)
 	}
 }
@@ -275,7 +277,7 @@ func TestUploadErrors(t *testing.T) {
 	writeCerts(t, dir, false) // no etcd CA
 	client := fake.NewClientset()
 
-	err := Upload(context.Background(), client, dir, true, testKey, now)
+	err := Upload(context.Background(), client, dir, etcdOf(true), testKey, now)
 	if err == nil || !strings.Contains(err.Error(), "etcd/ca.crt") {
 		t.Fatalf("Upload without etcd/ca.crt = %v, want an error naming it", err)
 	}
@@ -283,7 +285,7 @@ func TestUploadErrors(t *testing.T) {
 		t.Fatalf("a failed read left %d token Secrets", n)
 	}
 
-	err = Upload(context.Background(), client, dir, false, "not-a-key", now)
+	err = Upload(context.Background(), client, dir, etcdOf(false), "not-a-key", now)
 	if err == nil || !strings.Contains(err.Error(), "certificate key") {
 		t.Fatalf("Upload with a bad key = %v, want an error about the certificate key", err)
 	}
@@ -296,7 +298,7 @@ func TestUploadTokenCreateFails(t *testing.T) {
 	client.PrependReactor("create", "secrets", func(k8stesting.Action) (bool, runtime.Object, error) {
 		return true, nil, apierrors.NewForbidden(corev1.Resource("secrets"), "x", errors.New("no"))
 	})
-	err := Upload(context.Background(), client, dir, false, testKey, now)
+	err := Upload(context.Background(), client, dir, etcdOf(false), testKey, now)
 	if err == nil || !strings.Contains(err.Error(), "token") {
 		t.Fatalf("Upload = %v, want an error about the owning token", err)
 	}
@@ -316,12 +318,12 @@ func TestDownload(t *testing.T) {
 	src := t.TempDir()
 	files := writeCerts(t, src, true)
 	client := fake.NewClientset()
-	if err := Upload(ctx, client, src, true, testKey, now); err != nil {
+	if err := Upload(ctx, client, src, etcdOf(true), testKey, now); err != nil {
 		t.Fatal(err)
 	}
 
 	dst := filepath.Join(t.TempDir(), "pki")
-	if err := Download(ctx, client, dst, true, testKey); err != nil {
+	if err := Download(ctx, client, dst, etcdOf(true), testKey); err != nil {
 		t.Fatalf("Download: %v", err)
 	}
 	for f, content := range files {
@@ -346,7 +348,7 @@ func TestDownload(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dst, "ca.key"), []byte("stale"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := Download(ctx, client, dst, true, testKey); err != nil {
+	if err := Download(ctx, client, dst, etcdOf(true), testKey); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(filepath.Join(dst, "ca.key")); !bytes.Equal(got, files["ca.key"]) {
@@ -362,11 +364,11 @@ func TestDownloadWrongKey(t *testing.T) {
 	src := t.TempDir()
 	writeCerts(t, src, true)
 	client := fake.NewClientset()
-	if err := Upload(ctx, client, src, true, testKey, now); err != nil {
+	if err := Upload(ctx, client, src, etcdOf(true), testKey, now); err != nil {
 		t.Fatal(err)
 	}
 	dst := t.TempDir()
-	err := Download(ctx, client, dst, true, strings.Repeat("ab", 32))
+	err := Download(ctx, client, dst, etcdOf(true), strings.Repeat("ab", 32))
 	if err == nil {
 		t.Fatal("Download with the wrong key succeeded")
 	}
@@ -378,14 +380,14 @@ func TestDownloadWrongKey(t *testing.T) {
 		t.Fatalf("a failed Download wrote %d entries", len(entries))
 	}
 
-	err = Download(ctx, client, dst, true, "xyz")
+	err = Download(ctx, client, dst, etcdOf(true), "xyz")
 	if err == nil || !strings.Contains(err.Error(), "certificate key") {
 		t.Fatalf("Download with a malformed key = %v, want an error about the certificate key", err)
 	}
 }
 
 func TestDownloadMissingSecret(t *testing.T) {
-	err := Download(context.Background(), fake.NewClientset(), t.TempDir(), true, testKey)
+	err := Download(context.Background(), fake.NewClientset(), t.TempDir(), etcdOf(true), testKey)
 	if err == nil {
 		t.Fatal("Download without the Secret succeeded")
 	}
@@ -405,11 +407,64 @@ func TestDownloadMissingEntry(t *testing.T) {
 	writeCerts(t, src, false)
 	client := fake.NewClientset()
 	// Uploaded for external etcd, downloaded by a node expecting local etcd.
-	if err := Upload(ctx, client, src, false, testKey, now); err != nil {
+	if err := Upload(ctx, client, src, etcdOf(false), testKey, now); err != nil {
 		t.Fatal(err)
 	}
-	err := Download(ctx, client, t.TempDir(), true, testKey)
+	err := Download(ctx, client, t.TempDir(), etcdOf(true), testKey)
 	if err == nil || !strings.Contains(err.Error(), "etcd-ca.crt") {
 		t.Fatalf("Download = %v, want an error naming the missing etcd-ca.crt", err)
+	}
+}
+
+// etcdOf is a local etcd, or an external one without client files.
+func etcdOf(local bool) kubeadm.Etcd {
+	if local {
+		return kubeadm.Etcd{Local: &kubeadm.LocalEtcd{}}
+	}
+	return kubeadm.Etcd{External: &kubeadm.ExternalEtcd{Endpoints: []string{"https://10.0.0.1:2379"}}}
+}
+
+// TestExternalEtcdFilesTravel uploads the external etcd client files the
+// configuration names, under upstream's keys, and a joining control plane
+// gets them back at the same paths.
+func TestExternalEtcdFilesTravel(t *testing.T) {
+	src, ext := t.TempDir(), t.TempDir()
+	writeCerts(t, src, false)
+	etcd := kubeadm.Etcd{External: &kubeadm.ExternalEtcd{Endpoints: []string{"https://10.0.0.1:2379"},
+		CAFile: filepath.Join(ext, "etcd-ca.pem"), CertFile: filepath.Join(ext, "client.pem"), KeyFile: filepath.Join(ext, "client-key.pem")}}
+	want := map[string]string{etcd.External.CAFile: "ca", etcd.External.CertFile: "cert", etcd.External.KeyFile: "key"}
+	for path, content := range want {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	client := fake.NewSimpleClientset()
+	if err := Upload(context.Background(), client, src, etcd, testKey, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	secret, err := client.CoreV1().Secrets("kube-system").Get(context.Background(), "kubeadm-certs", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{ExternalEtcdCAKey, ExternalEtcdCertKey, ExternalEtcdKeyKey} {
+		if _, ok := secret.Data[k]; !ok {
+			t.Errorf("kubeadm-certs lacks %s", k)
+		}
+	}
+	if _, ok := secret.Data["etcd-ca.key"]; ok {
+		t.Error("kubeadm-certs carries a local etcd CA key for an external etcd")
+	}
+	for path := range want {
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := Download(context.Background(), client, t.TempDir(), etcd, testKey); err != nil {
+		t.Fatal(err)
+	}
+	for path, content := range want {
+		if b, err := os.ReadFile(path); err != nil || string(b) != content {
+			t.Errorf("%s after download: %q %v", path, b, err)
+		}
 	}
 }
