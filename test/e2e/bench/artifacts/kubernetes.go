@@ -120,3 +120,33 @@ func kubernetesGoMod(version string, upstream []byte) (string, error) {
 	}
 	return b.String(), nil
 }
+
+// E2EKubeadmDir returns the directory holding upstream's e2e_kubeadm suite
+// (e2e_kubeadm.test) of a Kubernetes version.
+func (c *Cache) E2EKubeadmDir(version string) string { return c.e2eKubeadmEntry(version).dir }
+
+func (c *Cache) e2eKubeadmEntry(version string) entry {
+	return c.entry("e2e_kubeadm", version, "k8s.io/kubernetes@"+version+" test/e2e_kubeadm")
+}
+
+// EnsureE2EKubeadm compiles upstream kubeadm's own e2e suite,
+// k8s.io/kubernetes/test/e2e_kubeadm, from the module Kubernetes is built
+// with. It is not part of EnsureAll: only the scenario that runs it needs it.
+func (c *Cache) EnsureE2EKubeadm(ctx context.Context, version string) error {
+	e := c.e2eKubeadmEntry(version)
+	if e.fresh() {
+		return nil
+	}
+	c.Log("building upstream's e2e_kubeadm suite of %s", version)
+	return e.ensure(ctx, func(ctx context.Context, out string) error {
+		mod := filepath.Join(c.Root, "build", "e2e_kubeadm-"+version)
+		if err := writeKubernetesModule(ctx, mod, version); err != nil {
+			return err
+		}
+		args := []string{"test", "-c", "-trimpath", "-ldflags", versionLDFlags(version), "-o", filepath.Join(out, "e2e_kubeadm.test"), "k8s.io/kubernetes/test/e2e_kubeadm"}
+		if _, err := (hostexec.Cmd{Name: "go", Args: args, Dir: mod, Env: goEnv()}).Run(ctx); err != nil {
+			return fmt.Errorf("build e2e_kubeadm %s: %w", version, err)
+		}
+		return nil
+	})
+}
