@@ -78,7 +78,7 @@ func TestUpstreamE2EKubeadmSuite(t *testing.T) {
 			c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.37.1"}, sandbox.NodeOptions{Name: "w1", Version: "v1.37.1"})
 			cp1 := c.Nodes[0]
 			installKubeadm(t, cp1, initConfig("v1.37.1", ""))
-			out, err := runKubeadm(t, cp1, ctx, tool.bin, "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification")
+			out, err := runKubeadm(t, cp1, ctx, tool.bin, "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs") // as kinder runs it
 			if err != nil {
 				t.Fatalf("%s init: %v\n%s", tool.bin, err, out)
 			}
