@@ -328,6 +328,9 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 	if err != nil {
 		return err
 	}
+	if f.configPath != "" {
+		progress.Detail(out, "", "read the configuration file "+f.configPath)
+	}
 	for _, w := range cfg.Warnings {
 		out.Warn("", w)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/joinflow"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
 )
 
@@ -177,6 +178,9 @@ func runJoin(cmd *cobra.Command, s streams, f *joinFlags, args []string, phase s
 	cfg, err := f.loadConfig(cmd.Flags(), args)
 	if err != nil {
 		return err
+	}
+	if f.configPath != "" {
+		progress.Detail(out, "", "read the configuration file "+f.configPath)
 	}
 	for _, w := range cfg.Warnings {
 		out.Warn("", w)

@@ -84,6 +84,16 @@ func shared(etcd kubeadm.Etcd) map[string]string {
 	return m
 }
 
+// sortedKeys returns m's keys in order, so that errors are deterministic.
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
 // resolve is a shared file's path on disk.
 func resolve(certsDir, f string) string {
 	if filepath.IsAbs(f) {
@@ -139,7 +149,9 @@ func Upload(ctx context.Context, client clientset.Interface, certsDir string, et
 		return err
 	}
 	data := map[string][]byte{}
-	for k, f := range shared(etcd) {
+	files := shared(etcd)
+	for _, k := range sortedKeys(files) {
+		f := files[k]
 		plain, err := os.ReadFile(resolve(certsDir, f))
 		if err != nil {
 			return fmt.Errorf("read %s for upload: %w", f, err)
@@ -213,7 +225,9 @@ func Fetch(ctx context.Context, client clientset.Interface, etcd kubeadm.Etcd, h
 		return nil, fmt.Errorf("get Secret kube-system/%s (it expires two hours after upload; upload it again with 'kubeadm init phase upload-certs --upload-certs' on a control plane): %w", constants.KubeadmCertsSecret, err)
 	}
 	plain := map[string][]byte{}
-	for k, f := range shared(etcd) {
+	files := shared(etcd)
+	for _, k := range sortedKeys(files) {
+		f := files[k]
 		enc, ok := secret.Data[k]
 		if !ok {
 			return nil, fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, k)
