@@ -59,7 +59,13 @@ var DryRunEnv = map[string]string{"init": "KUBEADM_INIT_DRYRUN_DIR", "join": "KU
 // environment variable names, else a new directory
 // <kubernetesDir>/tmp/kubeadm-<command>-dryrun<random>, as upstream's.
 func DryRunDir(command, kubernetesDir string) (string, error) {
-	if env := DryRunEnv[command]; env != "" {
+	return DryRunDirNamed(DryRunEnv[command], "kubeadm-"+command+"-dryrun", kubernetesDir)
+}
+
+// DryRunDirNamed is DryRunDir for a directory named name (upgrade apply's
+// is kubeadm-upgrade-apply-dryrun) set by the environment variable env.
+func DryRunDirNamed(env, name, kubernetesDir string) (string, error) {
+	if env != "" {
 		if dir := os.Getenv(env); dir != "" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return "", fmt.Errorf("create the dry-run directory %s (from %s): %w", dir, env, err)
@@ -71,7 +77,7 @@ func DryRunDir(command, kubernetesDir string) (string, error) {
 	if err := os.MkdirAll(parent, 0o700); err != nil {
 		return "", fmt.Errorf("create %s for the dry-run directory: %w", parent, err)
 	}
-	dir, err := os.MkdirTemp(parent, "kubeadm-"+command+"-dryrun")
+	dir, err := os.MkdirTemp(parent, name)
 	if err != nil {
 		return "", fmt.Errorf("create dry-run directory: %w", err)
 	}

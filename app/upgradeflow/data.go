@@ -76,6 +76,8 @@ type Data struct {
 	stamp   string // names this run's backup directories
 	// SnapshotPath is the etcd backup this run took, if any.
 	SnapshotPath string
+	// DryRunDir is where a dry run writes the files it would change.
+	DryRunDir string
 	// addonsMay caches whether every control plane runs the target.
 	addonsMay *bool
 	// kubeletCfg is the cluster's kubelet configuration at the target,
@@ -94,6 +96,11 @@ func NewData(o Options) (*Data, error) {
 		return nil, err
 	}
 	d := &Data{Options: o, run: run, stamp: o.Now().UTC().Format("2006-01-02-15-04-05")}
+	if o.Settings.DryRun {
+		if d.DryRunDir, err = nodeenv.DryRunDirNamed(nodeenv.DryRunEnv["upgrade"], "kubeadm-upgrade-"+o.Command+"-dryrun", d.KubernetesDir); err != nil {
+			return nil, err
+		}
+	}
 	d.lcp, d.isCP, err = ReadLocalControlPlane(run.ManifestsDir)
 	if err != nil {
 		return nil, err

@@ -150,7 +150,7 @@ func (d *Data) writeLocalKubeletConfig(out progress.Phase, cfg *kubeletv1beta1.K
 	}
 	if d.Settings.DryRun {
 		out.Infof("would write %s", path)
-		return nil
+		return atomicfile.Write(filepath.Join(d.DryRunDir, constants.KubeletConfigFile), b, 0o644)
 	}
 	if err == nil {
 		dir := d.backupDir("kubelet-config")

@@ -64,6 +64,10 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 			changed = true
 			if d.Settings.DryRun {
 				out.Infof("would upgrade %s: %s -> %s", s.Component, imageOf(cur), imageOf(s.Target))
+				path := filepath.Join(d.DryRunDir, constants.ManifestsSubDir, s.Component+".yaml")
+				if err := atomicfile.Write(path, s.Target, 0o600); err != nil {
+					return err
+				}
 			}
 		}
 	}

@@ -201,7 +201,9 @@ func runUpgrade(cmd *cobra.Command, s streams, f *upgradeFlags, args []string, p
 		return err
 	}
 	if f.output == "json" {
-		out.Result(map[string]any{"command": f.command, "targetVersion": d.TargetVersion(), "etcdSnapshot": d.SnapshotPath, "dryRun": settings.DryRun})
+		out.Result(map[string]any{"command": f.command, "targetVersion": d.TargetVersion(), "etcdSnapshot": d.SnapshotPath, "dryRun": settings.DryRun, "dryRunDir": d.DryRunDir})
+	} else if d.DryRunDir != "" {
+		fmt.Fprintf(s.out, "[dryrun] the files that would change were written to %s\n", d.DryRunDir)
 	}
 	return nil
 }

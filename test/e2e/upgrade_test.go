@@ -308,16 +308,22 @@ func checkPlanDiffAndDryRun(t *testing.T, n *sandbox.Node) {
 			t.Errorf("upgrade diff lacks %q:\n%s", want, diff)
 		}
 	}
-	before, err := n.Run(ctx, "sh", "-c", "find /etc/kubernetes /var/lib/kubelet/config.yaml -type f | sort | xargs md5sum")
+	hashFiles := "find /etc/kubernetes /var/lib/kubelet/config.yaml -type f -not -path '/etc/kubernetes/tmp/kubeadm-upgrade-apply-dryrun*' | sort | xargs md5sum"
+	before, err := n.Run(ctx, "sh", "-c", hashFiles)
 	must(t, err, "hash the node's files")
 	out, err = kubeadm(t, n, ctx, "upgrade", "apply", toVersion, "--dry-run")
 	must(t, err, "upgrade apply --dry-run: %s", out)
 	if !strings.Contains(out, "would upgrade kube-apiserver") {
 		t.Errorf("the dry run does not say what it would do:\n%s", out)
 	}
-	after, err := n.Run(ctx, "sh", "-c", "find /etc/kubernetes /var/lib/kubelet/config.yaml -type f | sort | xargs md5sum")
+	after, err := n.Run(ctx, "sh", "-c", hashFiles)
 	must(t, err, "hash the node's files")
 	if before != after {
 		t.Errorf("upgrade apply --dry-run changed files:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	// upstream's dry-run directory holds the manifests it would write
+	written, err := n.Run(ctx, "sh", "-c", "ls /etc/kubernetes/tmp/kubeadm-upgrade-apply-dryrun*/manifests")
+	if err != nil || !strings.Contains(written, "kube-apiserver.yaml") {
+		t.Errorf("the dry run left no kube-apiserver.yaml in /etc/kubernetes/tmp/kubeadm-upgrade-apply-dryrun*/manifests: %v %s", err, written)
 	}
 }

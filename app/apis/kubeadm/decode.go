@@ -54,8 +54,6 @@ var oldVersions = map[string]string{
 	"kubeadm.k8s.io/v1beta1": "v1.15", "kubeadm.k8s.io/v1beta2": "v1.22",
 }
 
-var docSeparator = regexp.MustCompile(`(?m)^---\s*$`)
-
 // DecodeOptions say how Decode treats what it does not know.
 type DecodeOptions struct {
 	// Strict refuses unknown fields, unknown kinds and documents of other
@@ -87,17 +85,36 @@ type document struct {
 	first int // 1-based line of the file where the document starts
 }
 
-// splitDocuments cuts a file at its "---" lines, keeping each document's
-// first line so that errors can name lines of the file.
-func splitDocuments(data string) []document {
+// splitDocuments cuts a file at its "---" lines as upstream's YAML reader
+// does: a separator line may be followed by spaces or a comment only; a
+// document is every line between two separators, and one without any line
+// is dropped (one of blank or comment lines is kept, for Decode to refuse
+// as upstream does). Each document keeps its first line of the file.
+func splitDocuments(data string) ([]document, error) {
 	var docs []document
-	line, last := 1, 0
-	for _, loc := range docSeparator.FindAllStringIndex(data, -1) {
-		docs = append(docs, document{data[last:loc[0]], line})
-		line += strings.Count(data[last:loc[1]], "\n")
-		last = loc[1]
+	var cur strings.Builder
+	first, line := 1, 1
+	for _, l := range strings.SplitAfter(data, "\n") {
+		if strings.HasPrefix(l, "---") {
+			rest := strings.TrimSpace(l[3:])
+			if rest != "" && !strings.HasPrefix(rest, "#") {
+				return nil, fmt.Errorf("line %d: invalid YAML document separator %q", line, strings.TrimRight(l, "\n"))
+			}
+			if cur.Len() > 0 {
+				docs = append(docs, document{cur.String(), first})
+			}
+			cur.Reset()
+			line++
+			first = line
+			continue
+		}
+		cur.WriteString(l)
+		line++
 	}
-	return append(docs, document{data[last:], line})
+	if cur.Len() > 0 {
+		docs = append(docs, document{cur.String(), first})
+	}
+	return docs, nil
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+)`)
@@ -118,17 +135,18 @@ func fileLines(err error, first int) string {
 // and the field; opts say what else is.
 func DecodeWith(source string, data []byte, opts DecodeOptions) (*Documents, error) {
 	docs := &Documents{opts: opts}
-	for i, raw := range splitDocuments(string(data)) {
-		if strings.TrimSpace(stripComments(raw.text)) == "" {
-			continue
-		}
+	split, err := splitDocuments(string(data))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", source, err)
+	}
+	for i, raw := range split {
 		where := fmt.Sprintf("%s, document %d", source, i+1)
+		if strings.TrimSpace(stripComments(raw.text)) == "" {
+			return nil, fmt.Errorf("%s (from line %d): apiVersion and kind must be set; it holds only blank lines or comments, which upstream refuses too (remove it or the \"---\" before it)", where, raw.first)
+		}
 		js, err := yaml.YAMLToJSONStrict([]byte(raw.text))
 		if err != nil {
 			return nil, fmt.Errorf("%s: not valid YAML: %s", where, fileLines(err, raw.first))
-		}
-		if bytes.Equal(bytes.TrimSpace(js), []byte("null")) {
-			continue
 		}
 		var tm metav1.TypeMeta
 		if err := json.Unmarshal(js, &tm); err != nil {

@@ -77,11 +77,34 @@ func TestDecodeRepeatedKeysAreAlwaysErrors(t *testing.T) {
 	}
 }
 
+// TestDecodeEmptyAndCommentOnlyDocuments follows upstream v1.37.1's
+// verdicts, measured with its config validate: a document without any line
+// is dropped, one of only blank or comment lines is refused.
 func TestDecodeEmptyAndCommentOnlyDocuments(t *testing.T) {
-	doc := "---\n# only a comment\n---\n\n---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n---\n"
-	d, err := Decode("c.yaml", []byte(doc))
-	if err != nil || d.Cluster == nil {
-		t.Fatalf("decode: %v %+v", err, d)
+	const c = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"
+	const i = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n"
+	cases := []struct {
+		doc string
+		ok  bool
+	}{
+		{c + "---\n", true},
+		{"---\n" + c, true},
+		{"---\n---\n" + c, true},
+		{"# a comment\n" + c, true},
+		{c + "--- # a comment on the separator\n" + i, true},
+		{c + "---\n\n---\n" + i, false},
+		{c + "---\n# c\n", false},
+		{"# header\n---\n" + c, false},
+		{c + "--- x\n" + i, false},
+	}
+	for _, tc := range cases {
+		_, err := Decode("c.yaml", []byte(tc.doc))
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: error %v, want ok=%v", tc.doc, err, tc.ok)
+		}
+		if err != nil && strings.Contains(err.Error(), "\n") {
+			t.Errorf("not one line: %q", err)
+		}
 	}
 }
 
