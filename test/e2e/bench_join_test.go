@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
@@ -80,31 +79,6 @@ func order[T any](tools []T, run int) []T {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
-}
-
-// settle waits until a new cluster can be joined without waiting on it:
-// the node and CoreDNS are Ready and cluster-info is signed for the token.
-func settle(t *testing.T, cp1 *sandbox.Node) {
-	t.Helper()
-	client := adminClient(t, cp1)
-	id, _, _ := strings.Cut(e2eToken, ".")
-	eventually(t, 3*time.Minute, "the cluster settled", func(ctx context.Context) error {
-		if err := nodeReady(ctx, client, cp1.Name); err != nil {
-			return err
-		}
-		cm, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if _, ok := cm.Data["jws-kubeconfig-"+id]; !ok {
-			return fmt.Errorf("cluster-info is not signed yet")
-		}
-		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil || d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns not ready: %v", err)
-		}
-		return nil
-	})
 }
 
 func median(xs []float64) float64 {

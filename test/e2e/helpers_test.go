@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
 
@@ -87,4 +89,29 @@ func must(t *testing.T, err error, format string, args ...any) {
 	if err != nil {
 		t.Fatalf("%s: %v", fmt.Sprintf(format, args...), err)
 	}
+}
+
+// settle waits until a new cluster can be joined without waiting on it:
+// the node and CoreDNS are Ready and cluster-info is signed for the token.
+func settle(t *testing.T, cp1 *sandbox.Node) {
+	t.Helper()
+	client := adminClient(t, cp1)
+	id, _, _ := strings.Cut(e2eToken, ".")
+	eventually(t, 3*time.Minute, "the cluster settled", func(ctx context.Context) error {
+		if err := nodeReady(ctx, client, cp1.Name); err != nil {
+			return err
+		}
+		cm, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if _, ok := cm.Data["jws-kubeconfig-"+id]; !ok {
+			return fmt.Errorf("cluster-info is not signed yet")
+		}
+		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
+		if err != nil || d.Status.ReadyReplicas < 1 {
+			return fmt.Errorf("coredns not ready: %v", err)
+		}
+		return nil
+	})
 }

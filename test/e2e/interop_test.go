@@ -6,9 +6,12 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/pem"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
@@ -82,4 +85,34 @@ func caHashOf(t *testing.T, caPEM []byte) string {
 	ca, err := x509.ParseCertificate(block.Bytes)
 	must(t, err, "parse ca.crt")
 	return showjoin.CACertHash(ca)
+}
+
+// TestUpstreamUpgradesThisToolsCluster: this tool makes a v1.36.3 control
+// plane, and upstream kubeadm v1.37.1's `upgrade apply v1.37.1` upgrades it
+// (upstream's preflight needs SystemVerification ignored on the bench's
+// cgroup v1): afterwards the control plane runs v1.37.1 with etcd 3.7.0-0
+// and serves, and kubeadm-config says v1.37.1.
+func TestUpstreamUpgradesThisToolsCluster(t *testing.T) {
+	c := newUpgradeCluster(t, "cp1")
+	cp1 := c.Nodes[0]
+	installKubeadm(t, cp1, initConfig(fromVersion, ""))
+	out, err := kubeadm(t, cp1, context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification")
+	if err != nil {
+		t.Fatalf("init at %s: %v\n%s", fromVersion, err, out)
+	}
+	client := adminClient(t, cp1)
+	controlPlaneAt(t, client, "cp1", fromVersion, "3.7.0-0") // upstream v1.37.1's etcd for v1.36
+	settle(t, cp1)
+	upstream := "kubeadm-upstream-" + toVersion
+	must(t, cp1.InstallBinary(filepath.Join(env.cache.KubernetesDir(toVersion), "kubeadm"), upstream), "install upstream kubeadm %s", toVersion)
+	out, err = runKubeadm(t, cp1, context.Background(), upstream, "upgrade", "apply", toVersion, "--yes", "--ignore-preflight-errors=SystemVerification")
+	if err != nil {
+		t.Fatalf("upstream upgrade apply of this tool's cluster failed: %v\n%s", err, lastLines(out, 20))
+	}
+	controlPlaneAt(t, client, "cp1", toVersion, "3.7.0-0")
+	cm, err := client.CoreV1().ConfigMaps("kube-system").Get(context.Background(), "kubeadm-config", metav1.GetOptions{})
+	must(t, err, "read kubeadm-config")
+	if !strings.Contains(cm.Data["ClusterConfiguration"], "kubernetesVersion: "+toVersion) {
+		t.Errorf("kubeadm-config does not say %s after upstream's upgrade:\n%s", toVersion, cm.Data["ClusterConfiguration"])
+	}
 }
