@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
 
