@@ -10,9 +10,10 @@ import (
 	"sync/atomic"
 )
 
-// Observer, when set, hears of every file written; the command line sets it
-// at -v 5 and above so that each phase shows what it writes.
-type Observer func(path string, size int, mode os.FileMode)
+// Observer, when set, hears of every file written (op "wrote") and of every
+// file read through Read (op "read"); the command line sets it at -v 5 and
+// above so that each phase shows what it reads and writes.
+type Observer func(op, path string, size int, mode os.FileMode)
 
 var observer atomic.Pointer[Observer]
 
@@ -59,7 +60,18 @@ func Write(path string, data []byte, mode os.FileMode) error {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	if o := observer.Load(); o != nil {
-		(*o)(path, len(data), mode)
+		(*o)("wrote", path, len(data), mode)
 	}
 	return nil
+}
+
+// Read reads a file as os.ReadFile does, telling the observer.
+func Read(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err == nil {
+		if o := observer.Load(); o != nil {
+			(*o)("read", path, len(b), 0)
+		}
+	}
+	return b, err
 }

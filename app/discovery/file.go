@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -18,6 +17,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	bootstrapapi "k8s.io/cluster-bootstrap/token/api"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/kubeconfig"
 )
@@ -188,7 +188,7 @@ func embedFiles(cfg *clientcmdapi.Config, cluster *clientcmdapi.Cluster) error {
 		return err
 	}
 	if user.Token == "" && user.TokenFile != "" {
-		b, err := os.ReadFile(user.TokenFile)
+		b, err := atomicfile.Read(user.TokenFile)
 		if err != nil {
 			return fmt.Errorf("cannot read the token file of the discovery kubeconfig: %w", err)
 		}
@@ -202,7 +202,7 @@ func embed(data *[]byte, file *string, what string) error {
 	if len(*data) > 0 || *file == "" {
 		return nil
 	}
-	b, err := os.ReadFile(*file)
+	b, err := atomicfile.Read(*file)
 	if err != nil {
 		return fmt.Errorf("cannot read the %s file of the discovery kubeconfig: %w", what, err)
 	}

@@ -2,7 +2,6 @@ package initflow
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,7 +22,7 @@ func (d *Data) stateFile() string {
 }
 
 func (d *Data) state() string {
-	b, err := os.ReadFile(d.stateFile())
+	b, err := atomicfile.Read(d.stateFile())
 	if err != nil {
 		return ""
 	}

@@ -1,10 +1,11 @@
 package kubeconfig
 
 import (
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+
 	"bytes"
 	"crypto/x509"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"k8s.io/client-go/tools/clientcmd"
@@ -128,7 +129,7 @@ func dataOrFile(data []byte, file, origin string) ([]byte, error) {
 	if !filepath.IsAbs(file) && origin != "" {
 		file = filepath.Join(filepath.Dir(origin), file)
 	}
-	b, err := os.ReadFile(file)
+	b, err := atomicfile.Read(file)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,8 @@
 package patches
 
 import (
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
+
 	"bytes"
 	"fmt"
 	"os"
@@ -81,7 +83,7 @@ func Load(dir string) (*Set, error) {
 		if m[4] != "" {
 			typ = Type(m[4])
 		}
-		data, err := os.ReadFile(filepath.Join(dir, name))
+		data, err := atomicfile.Read(filepath.Join(dir, name))
 		if err != nil {
 			return nil, fmt.Errorf("read patch file %s: %w", name, err)
 		}

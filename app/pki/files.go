@@ -79,7 +79,7 @@ func ReadCert(dir, name string) (*x509.Certificate, error) {
 // certificates after it, which are intermediates up to the root.
 func ReadCertChain(dir, name string) (*x509.Certificate, []*x509.Certificate, error) {
 	path := CertPath(dir, name)
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.Read(path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("read certificate: %w", err)
 	}
@@ -93,7 +93,7 @@ func ReadCertChain(dir, name string) (*x509.Certificate, []*x509.Certificate, er
 // ReadKey returns the RSA or ECDSA private key in dir/name.key.
 func ReadKey(dir, name string) (crypto.Signer, error) {
 	path := KeyPath(dir, name)
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("read private key: %w", err)
 	}
@@ -124,7 +124,7 @@ func ReadCertAndKey(dir, name string) (*x509.Certificate, crypto.Signer, error) 
 // ReadPublicKey returns the public key in dir/name.pub.
 func ReadPublicKey(dir, name string) (crypto.PublicKey, error) {
 	path := PublicKeyPath(dir, name)
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("read public key: %w", err)
 	}

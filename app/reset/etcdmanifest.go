@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
@@ -36,7 +36,7 @@ const etcdDataVolume = "etcd-data"
 // readEtcdManifest reads the etcd static Pod at path. A missing file is an
 // error wrapping fs.ErrNotExist.
 func readEtcdManifest(path string) (localEtcd, error) {
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.Read(path)
 	if err != nil {
 		return localEtcd{}, fmt.Errorf("read the etcd manifest: %w", err)
 	}

@@ -6,7 +6,6 @@ package staticpod
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	corev1 "k8s.io/api/core/v1"
@@ -54,7 +53,7 @@ func Write(dir, name string, pod *corev1.Pod, set *patches.Set) (Result, error) 
 		return Result{}, err
 	}
 	r := Result{Path: path, Patches: applied}
-	if old, err := os.ReadFile(path); err == nil && string(old) == string(b) {
+	if old, err := atomicfile.Read(path); err == nil && string(old) == string(b) {
 		r.Unchanged = true
 		return r, nil
 	}

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/staticpod"
@@ -66,7 +67,7 @@ func ReadLocalControlPlane(dir string) (lcp LocalControlPlane, ok bool, err erro
 }
 
 func readPod(path string) (*corev1.Pod, error) {
-	b, err := os.ReadFile(path)
+	b, err := atomicfile.Read(path)
 	if err != nil {
 		return nil, err
 	}

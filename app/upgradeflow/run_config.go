@@ -137,13 +137,13 @@ func (d *Data) writeLocalKubeletConfig(out progress.Phase, cfg *kubeletv1beta1.K
 	for _, p := range applied {
 		out.Infof("applied patch %s to the kubelet configuration", p)
 	}
-	if instance, err := os.ReadFile(filepath.Join(d.KubeletDir, constants.KubeletInstanceFile)); err == nil {
+	if instance, err := atomicfile.Read(filepath.Join(d.KubeletDir, constants.KubeletInstanceFile)); err == nil {
 		if b, err = kubeletstart.PatchWithInstanceConfig(b, instance); err != nil {
 			return err
 		}
 	}
 	path := filepath.Join(d.KubeletDir, constants.KubeletConfigFile)
-	old, err := os.ReadFile(path)
+	old, err := atomicfile.Read(path)
 	if err == nil && string(old) == string(b) {
 		out.Infof("%s is already up to date", path)
 		return nil

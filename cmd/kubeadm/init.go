@@ -388,8 +388,12 @@ func reporter(output string, s streams) (progress.Reporter, error) {
 	}
 	if r != nil {
 		if v >= progress.DetailLevel {
-			atomicfile.SetObserver(func(path string, size int, mode os.FileMode) {
-				progress.Detail(r, "", fmt.Sprintf("wrote %s (%d bytes, mode %04o)", path, size, mode.Perm()))
+			atomicfile.SetObserver(func(op, path string, size int, mode os.FileMode) {
+				if op == "read" {
+					progress.Detail(r, "", fmt.Sprintf("read %s (%d bytes)", path, size))
+					return
+				}
+				progress.Detail(r, "", fmt.Sprintf("%s %s (%d bytes, mode %04o)", op, path, size, mode.Perm()))
 			})
 		}
 		return r, nil

@@ -93,7 +93,7 @@ func copyCA(s CertSpec, src, dst string, withKey bool) error {
 		jobs = append(jobs, job{pki.KeyPath(src, s.BaseName), pki.KeyPath(dst, s.BaseName), pki.KeyFileMode})
 	}
 	for _, j := range jobs {
-		data, err := os.ReadFile(j.from)
+		data, err := atomicfile.Read(j.from)
 		if err != nil {
 			return fmt.Errorf("copy CA file: %w", err)
 		}

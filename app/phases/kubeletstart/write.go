@@ -56,7 +56,7 @@ func (f *Files) Unchanged(kubeletDir string) bool {
 	for name, want := range map[string][]byte{
 		constants.KubeletFlagsEnvFile: f.FlagsEnv, constants.KubeletInstanceFile: f.Instance, constants.KubeletConfigFile: f.Config,
 	} {
-		have, err := os.ReadFile(filepath.Join(kubeletDir, name))
+		have, err := atomicfile.Read(filepath.Join(kubeletDir, name))
 		if err != nil || string(have) != string(want) {
 			return false
 		}

@@ -152,7 +152,7 @@ func Upload(ctx context.Context, client clientset.Interface, certsDir string, et
 	files := shared(etcd)
 	for _, k := range sortedKeys(files) {
 		f := files[k]
-		plain, err := os.ReadFile(resolve(certsDir, f))
+		plain, err := atomicfile.Read(resolve(certsDir, f))
 		if err != nil {
 			return fmt.Errorf("read %s for upload: %w", f, err)
 		}
