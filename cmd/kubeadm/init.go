@@ -387,6 +387,7 @@ func reporter(output string, s streams) (progress.Reporter, error) {
 		r = &progress.JSON{W: s.out, Verbosity: v}
 	}
 	if r != nil {
+		atomicfile.SetObserver(nil)
 		if v >= progress.DetailLevel {
 			atomicfile.SetObserver(func(op, path string, size int, mode os.FileMode) {
 				if op == "read" {
