@@ -23,10 +23,11 @@ type runtimeDetection struct{ criErr error }
 // err is the detection failure, if any.
 func (r *runtimeDetection) err() error { return r.criErr }
 
-// noRuntimeNeeded is for runs that use no runtime (dry-run): a socket that
-// could not be detected becomes DefaultCRISocket, with a warning.
+// noRuntimeNeeded is for runs that use no runtime (dry-run): when no
+// runtime was found, the socket becomes DefaultCRISocket, with a warning.
+// Several runtimes stay an error: the run's files would name one of them.
 func (r *runtimeDetection) noRuntimeNeeded(nr *kubeadm.NodeRegistrationOptions) string {
-	if r.criErr == nil {
+	if r.criErr == nil || !errors.Is(r.criErr, cri.ErrNoRuntime) {
 		return ""
 	}
 	r.criErr = nil

@@ -25,8 +25,8 @@ import (
 //
 // source names the file in errors. The warnings are those of decoding,
 // without the v1beta3 deprecation notices this command answers.
-func Migrate(source string, data []byte) ([]byte, []string, error) {
-	docs, err := kubeadm.Decode(source, data)
+func Migrate(source string, data []byte, allowExperimental bool) ([]byte, []string, error) {
+	docs, err := kubeadm.DecodeWith(source, data, kubeadm.DecodeOptions{Strict: true, AllowExperimental: allowExperimental})
 	if err != nil {
 		return nil, nil, err
 	}

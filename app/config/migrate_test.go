@@ -10,7 +10,7 @@ import (
 func TestMigrateWarningsAndRunValues(t *testing.T) {
 	in := "apiVersion: kubeadm.k8s.io/v1beta3\nkind: ClusterConfiguration\napiServer:\n  timeoutForControlPlane: 5m\n" +
 		"---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: ResetConfiguration\n"
-	out, warnings, err := Migrate("old.yaml", []byte(in))
+	out, warnings, err := Migrate("old.yaml", []byte(in), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestMigrateWarningsAndRunValues(t *testing.T) {
 	}
 
 	_, warnings, err = Migrate("old.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  file:\n    kubeConfigPath: /etc/kubernetes/discovery.conf\n"+
-		"---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\n"))
+		"---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\n"), false)
 	if err != nil || len(warnings) != 0 {
 		t.Errorf("join and upgrade: %v %v", err, warnings)
 	}

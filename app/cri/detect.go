@@ -3,6 +3,7 @@
 package cri
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -26,6 +27,9 @@ func Answers(path string) bool {
 	return true
 }
 
+// ErrNoRuntime is Detect's error when no known endpoint answers.
+var ErrNoRuntime = errors.New("no container runtime found")
+
 // Detect probes the known endpoints with answers (Answers in production) and
 // returns the one that answers. Several or none is an error that names them
 // and says what to do.
@@ -40,7 +44,7 @@ func Detect(answers func(path string) bool) (string, error) {
 	case 1:
 		return found[0], nil
 	case 0:
-		return "", fmt.Errorf("no container runtime found: tried %s; start one or pass --cri-socket", strings.Join(KnownEndpoints, ", "))
+		return "", fmt.Errorf("%w: tried %s; start one or pass --cri-socket", ErrNoRuntime, strings.Join(KnownEndpoints, ", "))
 	}
 	return "", fmt.Errorf("found several container runtimes: %s; choose one with --cri-socket or nodeRegistration.criSocket", strings.Join(found, ", "))
 }

@@ -11,11 +11,12 @@ import (
 // FromInitConfig returns the bootstrap tokens of an init configuration file
 // (`kubeadm token create --config`), as init would create them: defaulted
 // (one token when the file has none), with missing token values generated,
-// and validated. Errors name the file and the token's index.
-func FromInitConfig(path string) ([]kubeadm.BootstrapToken, error) {
+// and validated. Errors name the file and the token's index; the warnings
+// are the loader's (ignored fields and documents).
+func FromInitConfig(path string) ([]kubeadm.BootstrapToken, []string, error) {
 	cfg, err := config.LoadInitFile(path)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	kubeadm.SetInitDefaults(cfg.Init)
 	list := cfg.Init.BootstrapTokens
@@ -24,7 +25,7 @@ func FromInitConfig(path string) ([]kubeadm.BootstrapToken, error) {
 		t := &list[i]
 		if t.Token == nil || t.Token.ID == "" {
 			if t.Token, err = kubeadm.NewBootstrapTokenString(); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 		for _, e := range kubeadm.ValidateBootstrapToken(t) {
@@ -32,7 +33,7 @@ func FromInitConfig(path string) ([]kubeadm.BootstrapToken, error) {
 		}
 	}
 	if len(msgs) > 0 {
-		return nil, fmt.Errorf("%s (%s): %s", path, kubeadm.KindInit, strings.Join(msgs, "; "))
+		return nil, nil, fmt.Errorf("%s (%s): %s", path, kubeadm.KindInit, strings.Join(msgs, "; "))
 	}
-	return list, nil
+	return list, cfg.Warnings, nil
 }

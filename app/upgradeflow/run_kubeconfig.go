@@ -3,15 +3,14 @@ package upgradeflow
 import (
 	"context"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	kc "github.com/kubeadm-cleanroom/kubeadm/app/kubeconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
 
@@ -38,14 +37,16 @@ func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
 	if !ok || cfg.Clusters[kctx.Cluster] == nil {
 		return fmt.Errorf("%s: no cluster for its current context %q", path, cfg.CurrentContext)
 	}
-	ep := d.lcp.Endpoint
-	local := "https://" + net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort)))
-	shared := ""
-	if d.cluster.ControlPlaneEndpoint != "" {
-		shared = "https://" + d.cluster.ControlPlaneEndpoint
+	local, err := kc.LocalAPIEndpointURL(d.lcp.Endpoint)
+	if err != nil {
+		return err
+	}
+	shared, err := kc.ControlPlaneEndpointURL(d.cluster.ControlPlaneEndpoint, d.lcp.Endpoint) // a port-less endpoint gets the bind port
+	if err != nil {
+		return err
 	}
 	server := cfg.Clusters[kctx.Cluster].Server
-	if shared == "" || server != shared || shared == local {
+	if server != shared || shared == local {
 		out.Infof("%s already talks to %s: nothing to change", path, server)
 		return nil
 	}

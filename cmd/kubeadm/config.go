@@ -157,6 +157,9 @@ func imagesConfig(cmd *cobra.Command, path, version, repo, gates string) (*confi
 		if cfg, err = config.LoadInitFile(path); err != nil {
 			return nil, err
 		}
+		for _, w := range cfg.Warnings {
+			fmt.Fprintln(cmd.ErrOrStderr(), "WARNING:", w)
+		}
 	}
 	if cmd.Flags().Changed("kubernetes-version") || path == "" {
 		cfg.Cluster.KubernetesVersion = version

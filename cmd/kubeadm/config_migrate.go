@@ -44,7 +44,7 @@ written, after the kubeadm documents.`,
 			if err != nil {
 				return fmt.Errorf("read --old-config: %w", err)
 			}
-			out, warnings, err := config.Migrate(oldPath, data)
+			out, warnings, err := config.Migrate(oldPath, data, allowExperimental)
 			if err != nil {
 				return err
 			}
@@ -63,6 +63,6 @@ written, after the kubeadm documents.`,
 	}
 	cmd.Flags().StringVar(&oldPath, "old-config", "", "Path to the kubeadm config file that is using an old API version and should be converted. This flag is mandatory.")
 	cmd.Flags().StringVar(&newPath, "new-config", "", "Path to the resulting equivalent kubeadm config file using the new API version. Optional, if not specified output will be sent to STDOUT.")
-	cmd.Flags().BoolVar(&allowExperimental, "allow-experimental-api", false, "Allow migration to experimental, unreleased APIs. This kubeadm has none, so the flag changes nothing.")
+	cmd.Flags().BoolVar(&allowExperimental, "allow-experimental-api", false, "Allow migration to experimental, unreleased APIs.")
 	return cmd
 }

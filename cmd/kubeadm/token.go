@@ -93,8 +93,12 @@ bootstrapTokens instead: all are created and the first is printed.`,
 					return err
 				}
 				var err error
-				if list, err = tokens.FromInitConfig(configPath); err != nil {
+				var warnings []string
+				if list, warnings, err = tokens.FromInitConfig(configPath); err != nil {
 					return err
+				}
+				for _, w := range warnings {
+					fmt.Fprintln(s.errOut, "WARNING:", w)
 				}
 			} else {
 				t := kubeadm.BootstrapToken{Description: description, Usages: usages, Groups: groups, TTL: &metav1.Duration{Duration: ttl.d}}
@@ -134,9 +138,10 @@ bootstrapTokens instead: all are created and the first is printed.`,
 				fmt.Fprintln(s.out, first)
 				return nil
 			}
-			cfg, err := clientcmd.LoadFromFile(*kubeconfig)
+			path := findKubeconfig(cmd.Flags().Changed("kubeconfig"), *kubeconfig) // the file the client used
+			cfg, err := clientcmd.LoadFromFile(path)
 			if err != nil {
-				return fmt.Errorf("load %s: %w", *kubeconfig, err)
+				return fmt.Errorf("load %s: %w", path, err)
 			}
 			join, err := tokens.JoinCommand(cfg, first, certificateKey)
 			if err != nil {

@@ -86,10 +86,11 @@ type document struct {
 }
 
 // splitDocuments cuts a file at its "---" lines as upstream's YAML reader
-// does: a separator line may be followed by spaces or a comment only; a
-// document is every line between two separators, and one without any line
-// is dropped (one of blank or comment lines is kept, for Decode to refuse
-// as upstream does). Each document keeps its first line of the file.
+// (k8s.io/apimachinery's YAMLReader) does: a separator line may be followed
+// by spaces or a comment only; a separator ends the document before it, or,
+// with nothing before it, becomes the first line of the next one. Documents
+// of blank or comment lines (or of "---" alone) are kept, for Decode to
+// refuse as upstream does. Each document keeps its first line of the file.
 func splitDocuments(data string) ([]document, error) {
 	var docs []document
 	var cur strings.Builder
@@ -102,11 +103,14 @@ func splitDocuments(data string) ([]document, error) {
 			}
 			if cur.Len() > 0 {
 				docs = append(docs, document{cur.String(), first})
+				cur.Reset()
+				line++
+				first = line
+				continue
 			}
-			cur.Reset()
-			line++
-			first = line
-			continue
+			// As upstream's reader, a separator with nothing before it
+			// starts the next document ("---" is YAML's document start),
+			// so that two in a row make a document of "---" alone.
 		}
 		cur.WriteString(l)
 		line++

@@ -78,8 +78,9 @@ func TestDecodeRepeatedKeysAreAlwaysErrors(t *testing.T) {
 }
 
 // TestDecodeEmptyAndCommentOnlyDocuments follows upstream v1.37.1's
-// verdicts, measured with its config validate: a document without any line
-// is dropped, one of only blank or comment lines is refused.
+// verdicts, measured with its config validate (and read in apimachinery's
+// YAMLReader): a document of only blank or comment lines is refused, and
+// so is a leading "---" right after another.
 func TestDecodeEmptyAndCommentOnlyDocuments(t *testing.T) {
 	const c = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"
 	const i = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\n"
@@ -89,7 +90,8 @@ func TestDecodeEmptyAndCommentOnlyDocuments(t *testing.T) {
 	}{
 		{c + "---\n", true},
 		{"---\n" + c, true},
-		{"---\n---\n" + c, true},
+		{"---\n---\n" + c, false},
+		{c + "---\n---\n" + i, true},
 		{"# a comment\n" + c, true},
 		{c + "--- # a comment on the separator\n" + i, true},
 		{c + "---\n\n---\n" + i, false},

@@ -20,24 +20,36 @@ const (
 // PatchDeployment applies the user's patches for target to d in place and
 // returns the patch files applied.
 func PatchDeployment(set *patches.Set, target string, d *appsv1.Deployment) ([]string, error) {
-	return patchObject(set, target, d, &appsv1.Deployment{})
+	patched := &appsv1.Deployment{}
+	applied, err := patchObject(set, target, d, patched)
+	if err == nil && len(applied) > 0 {
+		*d = *patched
+	}
+	return applied, err
 }
 
 // PatchDaemonSet applies the user's patches for target to ds in place.
 func PatchDaemonSet(set *patches.Set, target string, ds *appsv1.DaemonSet) ([]string, error) {
-	return patchObject(set, target, ds, &appsv1.DaemonSet{})
+	patched := &appsv1.DaemonSet{}
+	applied, err := patchObject(set, target, ds, patched)
+	if err == nil && len(applied) > 0 {
+		*ds = *patched
+	}
+	return applied, err
 }
 
-func patchObject(set *patches.Set, target string, obj, schema any) ([]string, error) {
+// patchObject applies the patches for target to obj and decodes the result
+// into out, a fresh object, so that what a patch removes is gone.
+func patchObject(set *patches.Set, target string, obj, out any) ([]string, error) {
 	b, err := yaml.Marshal(obj)
 	if err != nil {
 		return nil, fmt.Errorf("encode the %s for patching: %w", target, err)
 	}
-	patched, applied, err := set.Apply(target, b, schema)
+	patched, applied, err := set.Apply(target, b, out)
 	if err != nil || len(applied) == 0 {
 		return applied, err
 	}
-	if err := yaml.UnmarshalStrict(patched, obj); err != nil {
+	if err := yaml.UnmarshalStrict(patched, out); err != nil {
 		return nil, fmt.Errorf("the patched %s is not valid: %w", target, err)
 	}
 	return applied, nil

@@ -20,6 +20,7 @@ func TestAddonPatchesAreApplied(t *testing.T) {
 	for name, body := range map[string]string{
 		"corednsdeployment+strategic.yaml": "spec:\n  replicas: 3\n",
 		"kubeproxydaemonset+merge.yaml":    "metadata:\n  labels:\n    patched: \"yes\"\n",
+		"corednsdeployment+json.json":      `[{"op": "remove", "path": "/spec/template/spec/nodeSelector"}]`,
 	} {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600); err != nil {
 			t.Fatal(err)
@@ -31,9 +32,9 @@ func TestAddonPatchesAreApplied(t *testing.T) {
 	}
 	two := int32(2)
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "coredns"}, Spec: appsv1.DeploymentSpec{Replicas: &two,
-		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "coredns", Image: "x"}}}}}}
+		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{NodeSelector: map[string]string{"kubernetes.io/os": "linux"}, Containers: []corev1.Container{{Name: "coredns", Image: "x"}}}}}}
 	applied, err := PatchDeployment(set, CoreDNSDeploymentTarget, d)
-	if err != nil || len(applied) != 1 || *d.Spec.Replicas != 3 || d.Spec.Template.Spec.Containers[0].Image != "x" {
+	if err != nil || len(applied) != 2 || *d.Spec.Replicas != 3 || d.Spec.Template.Spec.Containers[0].Image != "x" || d.Spec.Template.Spec.NodeSelector != nil {
 		t.Errorf("coredns patch: applied %v err %v replicas %d", applied, err, *d.Spec.Replicas)
 	}
 	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "kube-proxy"}}

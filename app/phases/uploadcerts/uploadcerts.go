@@ -68,7 +68,9 @@ const (
 // shared maps each Secret key of kubeadm-certs to its file: a path
 // relative to the certificates directory, or with external etcd the
 // absolute paths of the etcd CA and client certificate and key that the
-// configuration names (each only when set).
+// configuration names. The three external keys are always there, empty
+// when the configuration names no file (etcd over http), as upstream's
+// Secret has them.
 func shared(etcd kubeadm.Etcd) map[string]string {
 	m := map[string]string{}
 	for _, f := range Files(etcd.External == nil) {
@@ -76,9 +78,7 @@ func shared(etcd kubeadm.Etcd) map[string]string {
 	}
 	if ext := etcd.External; ext != nil {
 		for key, path := range map[string]string{ExternalEtcdCAKey: ext.CAFile, ExternalEtcdCertKey: ext.CertFile, ExternalEtcdKeyKey: ext.KeyFile} {
-			if path != "" {
-				m[key] = path
-			}
+			m[key] = path
 		}
 	}
 	return m
@@ -152,6 +152,12 @@ func Upload(ctx context.Context, client clientset.Interface, certsDir string, et
 	files := shared(etcd)
 	for _, k := range sortedKeys(files) {
 		f := files[k]
+		if f == "" { // external etcd without this file
+			if data[k], err = encrypt(nil, key); err != nil {
+				return fmt.Errorf("encrypt %s: %w", k, err)
+			}
+			continue
+		}
 		plain, err := atomicfile.Read(resolve(certsDir, f))
 		if err != nil {
 			return fmt.Errorf("read %s for upload: %w", f, err)
@@ -231,6 +237,12 @@ func Fetch(ctx context.Context, client clientset.Interface, etcd kubeadm.Etcd, h
 		enc, ok := secret.Data[k]
 		if !ok {
 			return nil, fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, k)
+		}
+		if f == "" { // external etcd without this file: nothing to write
+			if _, err := decrypt(enc, key); err != nil {
+				return nil, fmt.Errorf("decrypt %s from Secret kube-system/%s: the certificate key is wrong: %w", k, constants.KubeadmCertsSecret, err)
+			}
+			continue
 		}
 		if plain[f], err = decrypt(enc, key); err != nil {
 			return nil, fmt.Errorf("decrypt %s from Secret kube-system/%s: the certificate key is wrong (the one printed by 'kubeadm init --upload-certs' or 'kubeadm init phase upload-certs --upload-certs' is needed): %w", f, constants.KubeadmCertsSecret, err)

@@ -207,8 +207,10 @@ func TestUpload(t *testing.T) {
 			want := []string{"ca.crt", "ca.key", "front-proxy-ca.crt", "front-proxy-ca.key", "sa.key", "sa.pub"}
 			if localEtcd {
 				want = append(want, "etcd-ca.crt", "etcd-ca.key")
-				sort.Strings(want)
+			} else { // upstream's keys, empty for an etcd without client certificates
+				want = append(want, ExternalEtcdCAKey, ExternalEtcdCertKey, ExternalEtcdKeyKey)
 			}
+			sort.Strings(want)
 			if !reflect.DeepEqual(keys, want) {
 				t.Fatalf("Secret keys %v, want %v", keys, want)
 			}
