@@ -9,6 +9,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
@@ -70,7 +71,26 @@ func (d *Data) ensureAdminBinding(ctx context.Context, out progress.Phase) error
 		}
 		return err
 	})
-	return err
+	if err != nil || super == nil {
+		return err
+	}
+	return waitAdminAuthorized(ctx, client, b.Name)
+}
+
+// waitAdminAuthorized waits until admin.conf is authorized by the binding
+// super-admin.conf just made: the API server's authorizer learns of a new
+// binding through its informers, and the phases after this one would get
+// 403 Forbidden until it has (seen on v1.36.3 right after the grant).
+func waitAdminAuthorized(ctx context.Context, admin clientset.Interface, binding string) error {
+	var last error
+	err := wait.PollUntilContextCancel(ctx, apiclient.RetryInterval, true, func(ctx context.Context) (bool, error) {
+		_, last = admin.RbacV1().ClusterRoleBindings().Get(ctx, binding, metav1.GetOptions{})
+		return last == nil, nil
+	})
+	if err != nil {
+		return fmt.Errorf("admin.conf is still not authorized by ClusterRoleBinding %s: %v", binding, last)
+	}
+	return nil
 }
 
 // apiPhase wraps a phase body with the client and the API call timeout.
