@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
 type host struct{ criErr error }
@@ -54,10 +56,17 @@ func TestJoinDefaults(t *testing.T) {
 	}
 	dry := NewJoin()
 	dry.Join.Discovery = worker.Join.Discovery
-	_ = dry.Default(host{criErr: errors.New("no container runtime found")})
+	_ = dry.Default(host{criErr: fmt.Errorf("%w: tried ...", cri.ErrNoRuntime)})
 	dry.NoRuntimeNeeded()
 	if err := dry.Validate(); err != nil || dry.Join.NodeRegistration.CRISocket != DefaultCRISocket {
 		t.Errorf("a dry run needs no runtime: %v, socket %q", err, dry.Join.NodeRegistration.CRISocket)
+	}
+	several := NewJoin()
+	several.Join.Discovery = worker.Join.Discovery
+	_ = several.Default(host{criErr: errors.New("found several container runtimes: a, b")})
+	several.NoRuntimeNeeded()
+	if err := several.Validate(); err == nil || !strings.Contains(err.Error(), "several") {
+		t.Errorf("several runtimes must stay an error in a dry run: %v", err)
 	}
 }
 
