@@ -41,21 +41,38 @@ type Human struct {
 	Verbose bool
 	// Verbosity is the -v level; details are printed from DetailLevel on.
 	Verbosity int
-	current   string // the running phase, for details reported outside one
+	running   runningPhase
+}
+
+// runningPhase remembers the phase that started last, for details reported
+// outside one (the file observer knows no phase).
+type runningPhase struct {
+	mu   sync.Mutex
+	name string
+}
+
+func (r *runningPhase) set(phase string) {
+	r.mu.Lock()
+	r.name = phase
+	r.mu.Unlock()
+}
+
+// or returns phase, or the running one when phase is "".
+func (r *runningPhase) or(phase string) string {
+	if phase != "" {
+		return phase
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.name
 }
 
 // Detail prints a detail line at DetailLevel and above; "" is the running
 // phase.
 func (h *Human) Detail(phase, msg string) {
-	if h.Verbosity < DetailLevel {
-		return
+	if h.Verbosity >= DetailLevel {
+		h.printf("%s%s\n", prefix(h.running.or(phase)), msg)
 	}
-	h.mu.Lock()
-	if phase == "" {
-		phase = h.current
-	}
-	h.mu.Unlock()
-	h.printf("%s%s\n", prefix(phase), msg)
 }
 
 func prefix(phase string) string {
@@ -67,9 +84,7 @@ func prefix(phase string) string {
 
 // PhaseStart prints nothing unless verbose: the end line carries the time.
 func (h *Human) PhaseStart(phase string) {
-	h.mu.Lock()
-	h.current = phase
-	h.mu.Unlock()
+	h.running.set(phase)
 	if h.Verbose {
 		h.printf("%sstarting\n", prefix(phase))
 	}
@@ -129,21 +144,15 @@ type JSON struct {
 	Now func() time.Time
 	// Verbosity is the -v level; detail events are emitted from DetailLevel on.
 	Verbosity int
-	current   string
+	running   runningPhase
 }
 
 // Detail emits a detail event at DetailLevel and above; "" is the running
 // phase.
 func (j *JSON) Detail(phase, msg string) {
-	if j.Verbosity < DetailLevel {
-		return
+	if j.Verbosity >= DetailLevel {
+		j.emit(Event{Event: "detail", Phase: j.running.or(phase), Message: msg})
 	}
-	j.mu.Lock()
-	if phase == "" {
-		phase = j.current
-	}
-	j.mu.Unlock()
-	j.emit(Event{Event: "detail", Phase: phase, Message: msg})
 }
 
 func (j *JSON) emit(e Event) {
@@ -160,9 +169,7 @@ func (j *JSON) emit(e Event) {
 
 // PhaseStart emits a phase-start event.
 func (j *JSON) PhaseStart(phase string) {
-	j.mu.Lock()
-	j.current = phase
-	j.mu.Unlock()
+	j.running.set(phase)
 	j.emit(Event{Event: "phase-start", Phase: phase})
 }
 
