@@ -9,6 +9,8 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"os"
 	"path/filepath"
 	"time"
@@ -115,7 +117,9 @@ func (d *Data) Client(out progress.Phase) (clientset.Interface, error) {
 		return d.client, nil
 	}
 	if d.DryRun {
-		d.client = newDryRunClient(out.R, d.cfg.Init.NodeRegistration.Name)
+		// the node being initialised reads as registered
+		node := &corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: d.cfg.Init.NodeRegistration.Name}}
+		d.client = apiclient.NewDryRun(func(msg string) { out.R.Info("dryrun", msg) }, node)
 		return d.client, nil
 	}
 	path := filepath.Join(d.kubeDir, constants.AdminKubeConfig)

@@ -50,20 +50,22 @@ More on bootstrap tokens: https://kubernetes.io/docs/reference/access-authn-auth
 	cmd.PersistentFlags().StringVar(&kubeconfig, "kubeconfig", defaultKubeconfig, "The kubeconfig file to use when talking to the cluster.")
 	var dryRun bool
 	cmd.PersistentFlags().BoolVar(&dryRun, "dry-run", false, "Whether to enable dry-run mode or not")
-	client := func() (clientset.Interface, error) {
-		c, err := newClient(findKubeconfig(cmd.PersistentFlags().Changed("kubeconfig"), kubeconfig))
-		if err != nil || !dryRun {
-			return c, err
+	path := func() string { return findKubeconfig(cmd.PersistentFlags().Changed("kubeconfig"), kubeconfig) }
+	reader := func() (clientset.Interface, error) { return newClient(path()) }
+	// create and delete only write: a dry run reports the writes instead
+	writer := func() (clientset.Interface, error) {
+		if dryRun {
+			return apiclient.NewDryRun(func(msg string) { fmt.Fprintln(s.out, "[dryrun] "+msg) }), nil
 		}
-		return dryRunTokenClient(c, s.out), nil
+		return reader()
 	}
-	cmd.AddCommand(newTokenCreate(s, &kubeconfig, client), newTokenList(s, client), newTokenDelete(s, client), newTokenGenerate(s))
+	cmd.AddCommand(newTokenCreate(s, path, writer), newTokenList(s, reader), newTokenDelete(s, writer), newTokenGenerate(s))
 	return cmd
 }
 
 // newTokenCreate builds `kubeadm token create`: one token from the flags, or
 // every token of a --config file.
-func newTokenCreate(s streams, kubeconfig *string, newClient func() (clientset.Interface, error)) *cobra.Command {
+func newTokenCreate(s streams, kubeconfig func() string, newClient func() (clientset.Interface, error)) *cobra.Command {
 	var description, certificateKey, configPath string
 	var usages, groups []string
 	var printJoin bool
@@ -138,7 +140,7 @@ bootstrapTokens instead: all are created and the first is printed.`,
 				fmt.Fprintln(s.out, first)
 				return nil
 			}
-			path := findKubeconfig(cmd.Flags().Changed("kubeconfig"), *kubeconfig) // the file the client used
+			path := kubeconfig() // the file the client uses
 			cfg, err := clientcmd.LoadFromFile(path)
 			if err != nil {
 				return fmt.Errorf("load %s: %w", path, err)

@@ -183,11 +183,15 @@ func TestTokenListDeleteGenerate(t *testing.T) {
 		t.Errorf("list -o go-template: %d %q", code, out)
 	}
 	code, out, _, _ = runTokenWith(client, "create", "qwerty.0123456789abcdef", "--dry-run")
-	if code != 0 || !strings.Contains(out, `Would perform action create on resource "secrets"`) {
+	if code != 0 || !strings.Contains(out, "[dryrun] would create secrets kube-system/bootstrap-token-qwerty\n") || !strings.HasSuffix(out, "qwerty.0123456789abcdef\n") {
 		t.Errorf("create --dry-run: %d %q", code, out)
 	}
 	if _, err := client.CoreV1().Secrets("kube-system").Get(context.Background(), "bootstrap-token-qwerty", metav1.GetOptions{}); err == nil {
 		t.Error("create --dry-run created the token")
+	}
+	code, out, _, _ = runTokenWith(client, "delete", "abcdef", "--dry-run")
+	if code != 0 || !strings.Contains(out, "[dryrun] would delete secrets kube-system/bootstrap-token-abcdef") {
+		t.Errorf("delete --dry-run: %d %q", code, out)
 	}
 	code, out, _, _ = runTokenWith(client, "list", "--dry-run")
 	if code != 0 || !strings.Contains(out, "abcdef.0123456789abcdef") {
