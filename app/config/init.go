@@ -44,7 +44,7 @@ func documentKinds(d *kubeadm.Documents) string {
 // LoadInitFile decodes a configuration file for init. A file without an
 // InitConfiguration or ClusterConfiguration gets empty ones.
 func LoadInitFile(path string) (*Init, error) {
-	docs, err := decodeFile(path)
+	docs, err := Load(path)
 	if err != nil {
 		return nil, err
 	}

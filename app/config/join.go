@@ -17,7 +17,7 @@ type Join struct {
 
 // LoadJoinFile decodes a configuration file for join.
 func LoadJoinFile(path string) (*Join, error) {
-	docs, err := decodeFile(path)
+	docs, err := Load(path)
 	if err != nil {
 		return nil, err
 	}

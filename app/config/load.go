@@ -46,9 +46,6 @@ func Load(path string) (*kubeadm.Documents, error) {
 	return kubeadm.DecodeLenient(path, data)
 }
 
-// decodeFile is Load, for the per-command loaders of this package.
-func decodeFile(path string) (*kubeadm.Documents, error) { return Load(path) }
-
 // LoadUpgrade returns the UpgradeConfiguration of upgrade plan|diff|apply|node:
 // the file's (other kinds ignored), or an empty one when path is "", with
 // its defaults.
@@ -80,9 +77,9 @@ func prefixed(path, kind string, err error) error {
 	return fmt.Errorf("%s (%s): %w", path, kind, err)
 }
 
-// ErrNoKubeadmDocument is returned by ValidateFile for a file without any
-// kubeadm document.
-var ErrNoKubeadmDocument = errors.New("no InitConfiguration, ClusterConfiguration, JoinConfiguration, ResetConfiguration or UpgradeConfiguration document")
+// errNoKubeadmDocument names what a file of component configurations alone
+// lacks, in ValidateFile's warning.
+var errNoKubeadmDocument = errors.New("no InitConfiguration, ClusterConfiguration, JoinConfiguration, ResetConfiguration or UpgradeConfiguration document")
 
 // ValidateFile is `kubeadm config validate`: the file is decoded strictly
 // (unknown fields, kinds and foreign documents are errors, as upstream's
@@ -102,7 +99,7 @@ func ValidateFile(path string, allowExperimental bool, host Host) ([]string, err
 	warnings := docs.Warnings
 	if docs.Init == nil && docs.Cluster == nil && docs.Join == nil && docs.Reset == nil && docs.Upgrade == nil {
 		// upstream's verdict: nothing of kubeadm's to refuse
-		return append(warnings, fmt.Sprintf("%s: %s; only its component configurations were checked", path, ErrNoKubeadmDocument)), nil
+		return append(warnings, fmt.Sprintf("%s: %s; only its component configurations were checked", path, errNoKubeadmDocument)), nil
 	}
 	if docs.Init != nil || docs.Cluster != nil {
 		cfg := (&Init{Init: docs.Init, Cluster: docs.Cluster, Kubelet: docs.Kubelet, KubeProxy: docs.KubeProxy, KubeProxyRaw: docs.KubeProxyRaw}).fill()

@@ -22,7 +22,7 @@ type Reset struct {
 // LoadResetFile decodes a configuration file for reset. Other documents
 // in the file are ignored with a warning, as upstream does.
 func LoadResetFile(path string) (*Reset, error) {
-	docs, err := decodeFile(path)
+	docs, err := Load(path)
 	if err != nil {
 		return nil, err
 	}

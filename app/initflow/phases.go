@@ -1,6 +1,9 @@
 package initflow
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
 )
@@ -66,4 +69,22 @@ func Phases() []Phase {
 // Runner returns the phase runner of init.
 func Runner(out progress.Reporter) *workflow.Runner[*Data] {
 	return &workflow.Runner[*Data]{Phases: Phases(), Out: out}
+}
+
+// runtimeFreePhases are init phases that only write files: run alone, they
+// need no container runtime, so none is detected (as upstream skips CRI
+// detection for them).
+var runtimeFreePhases = []string{"certs", "kubeconfig", "etcd", "control-plane", "upload-config", "upload-certs", "mark-control-plane", "bootstrap-token", "addon", "show-join-command"}
+
+// NeedsRuntime reports whether running phase ("" for all of init) can use
+// the container runtime.
+func NeedsRuntime(phase string, dryRun bool) bool {
+	if dryRun {
+		return false
+	}
+	if phase == "" {
+		return true
+	}
+	top, _, _ := strings.Cut(phase, "/")
+	return !slices.Contains(runtimeFreePhases, top)
 }

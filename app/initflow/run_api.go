@@ -185,12 +185,8 @@ var runCoreDNS = apiPhase(func(ctx context.Context, out progress.Phase, d *Data,
 	if err != nil {
 		return err
 	}
-	applied, err := addons.PatchDeployment(d.patches, addons.CoreDNSDeploymentTarget, objs.Deployment)
-	if err != nil {
+	if err := addons.PatchCoreDNS(d.patches, objs.Deployment, out.Infof); err != nil {
 		return err
-	}
-	for _, p := range applied {
-		out.Infof("applied patch %s to the CoreDNS Deployment", p)
 	}
 	if d.PrintManifest != nil {
 		return addons.Print(d.PrintManifest, objs.All())
@@ -218,12 +214,8 @@ var runKubeProxy = apiPhase(func(ctx context.Context, out progress.Phase, d *Dat
 	if err != nil {
 		return err
 	}
-	applied, err := addons.PatchDaemonSet(d.patches, addons.KubeProxyDaemonSetTarget, objs.DaemonSet)
-	if err != nil {
+	if err := addons.PatchKubeProxy(d.patches, objs.DaemonSet, out.Infof); err != nil {
 		return err
-	}
-	for _, p := range applied {
-		out.Infof("applied patch %s to the kube-proxy DaemonSet", p)
 	}
 	if d.PrintManifest != nil {
 		return addons.Print(d.PrintManifest, objs.All())

@@ -39,3 +39,19 @@ func TestEachSkippedPhase(t *testing.T) {
 		})
 	}
 }
+
+func TestNeedsRuntime(t *testing.T) {
+	cases := []struct {
+		phase  string
+		dryRun bool
+		want   bool
+	}{
+		{"", false, true}, {"", true, false}, {"preflight", false, true}, {"kubelet-start", false, true},
+		{"control-plane/apiserver", false, false}, {"certs", false, false}, {"addon/coredns", false, false}, {"preflight", true, false},
+	}
+	for _, c := range cases {
+		if got := NeedsRuntime(c.phase, c.dryRun); got != c.want {
+			t.Errorf("NeedsRuntime(%q, %v) = %v, want %v", c.phase, c.dryRun, got, c.want)
+		}
+	}
+}

@@ -75,12 +75,8 @@ var runCoreDNS = whenAddonsMay(func(ctx context.Context, out progress.Phase, d *
 	if cm, err := c.CoreV1().ConfigMaps(constants.KubeSystemNamespace).Get(ctx, objs.ConfigMap.Name, metav1.GetOptions{}); err == nil {
 		objs.ConfigMap.Data = cm.Data
 	}
-	applied, err := addons.PatchDeployment(d.run.Patches, addons.CoreDNSDeploymentTarget, objs.Deployment)
-	if err != nil {
+	if err := addons.PatchCoreDNS(d.run.Patches, objs.Deployment, out.Infof); err != nil {
 		return err
-	}
-	for _, p := range applied {
-		out.Infof("applied patch %s to the CoreDNS Deployment", p)
 	}
 	if d.Settings.DryRun {
 		out.Infof("would apply the CoreDNS addon (%s, %d replicas)", objs.Deployment.Spec.Template.Spec.Containers[0].Image, replicas)
@@ -122,12 +118,8 @@ var runKubeProxy = whenAddonsMay(func(ctx context.Context, out progress.Phase, d
 	if err != nil {
 		return err
 	}
-	applied, err := addons.PatchDaemonSet(d.run.Patches, addons.KubeProxyDaemonSetTarget, objs.DaemonSet)
-	if err != nil {
+	if err := addons.PatchKubeProxy(d.run.Patches, objs.DaemonSet, out.Infof); err != nil {
 		return err
-	}
-	for _, p := range applied {
-		out.Infof("applied patch %s to the kube-proxy DaemonSet", p)
 	}
 	image := objs.DaemonSet.Spec.Template.Spec.Containers[0].Image
 	if d.Settings.DryRun {

@@ -189,29 +189,6 @@ func mixedWithConfig(fs *pflag.FlagSet) []string {
 	return bad
 }
 
-// runtimeFreePhases are init phases that only write files: run alone, they
-// need no container runtime, so none is detected (as upstream skips CRI
-// detection for them).
-var runtimeFreePhases = []string{"certs", "kubeconfig", "etcd", "control-plane", "upload-config", "upload-certs", "mark-control-plane", "bootstrap-token", "addon", "show-join-command"}
-
-// needsRuntime reports whether running phase ("" for all of init) can use
-// the container runtime.
-func needsRuntime(phase string, dryRun bool) bool {
-	if dryRun {
-		return false
-	}
-	if phase == "" {
-		return true
-	}
-	top, _, _ := strings.Cut(phase, "/")
-	for _, p := range runtimeFreePhases {
-		if top == p {
-			return false
-		}
-	}
-	return true
-}
-
 // loadConfig builds the complete, validated configuration from the file
 // or the flags.
 func (f *initFlags) loadConfig(fs *pflag.FlagSet, phase string) (*config.Init, error) {
@@ -239,7 +216,7 @@ func (f *initFlags) loadConfig(fs *pflag.FlagSet, phase string) (*config.Init, e
 	if err := cfg.Default(config.LocalHost{}); err != nil {
 		return nil, err
 	}
-	if !needsRuntime(phase, f.dryRun || cfg.Init.DryRun) {
+	if !initflow.NeedsRuntime(phase, f.dryRun || cfg.Init.DryRun) {
 		cfg.NoRuntimeNeeded()
 	}
 	if err := cfg.Validate(); err != nil {

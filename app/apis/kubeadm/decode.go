@@ -33,9 +33,6 @@ type Documents struct {
 	// Warnings are to be shown to the user: deprecated versions and, when
 	// not strict, what was ignored.
 	Warnings []string
-	// Ignored names the documents that were not read (unknown kinds and
-	// foreign documents), when not strict.
-	Ignored []string
 
 	opts DecodeOptions
 
@@ -272,7 +269,6 @@ func (d *Documents) unknown(err error) error {
 	if d.opts.Strict {
 		return err
 	}
-	d.Ignored = append(d.Ignored, err.Error())
 	d.Warnings = append(d.Warnings, err.Error()+"; the document is ignored")
 	return nil
 }

@@ -17,42 +17,38 @@ const (
 	KubeProxyDaemonSetTarget = "kubeproxydaemonset"
 )
 
-// PatchDeployment applies the user's patches for target to d in place and
-// returns the patch files applied.
-func PatchDeployment(set *patches.Set, target string, d *appsv1.Deployment) ([]string, error) {
-	patched := &appsv1.Deployment{}
-	applied, err := patchObject(set, target, d, patched)
-	if err == nil && len(applied) > 0 {
-		*d = *patched
-	}
-	return applied, err
+// PatchCoreDNS applies the user's corednsdeployment patches to d in place,
+// telling infof of each patch file applied.
+func PatchCoreDNS(set *patches.Set, d *appsv1.Deployment, infof func(string, ...any)) error {
+	return patchInPlace(set, CoreDNSDeploymentTarget, "the CoreDNS Deployment", d, infof)
 }
 
-// PatchDaemonSet applies the user's patches for target to ds in place.
-func PatchDaemonSet(set *patches.Set, target string, ds *appsv1.DaemonSet) ([]string, error) {
-	patched := &appsv1.DaemonSet{}
-	applied, err := patchObject(set, target, ds, patched)
-	if err == nil && len(applied) > 0 {
-		*ds = *patched
-	}
-	return applied, err
+// PatchKubeProxy applies the user's kubeproxydaemonset patches to ds in
+// place, telling infof of each patch file applied.
+func PatchKubeProxy(set *patches.Set, ds *appsv1.DaemonSet, infof func(string, ...any)) error {
+	return patchInPlace(set, KubeProxyDaemonSetTarget, "the kube-proxy DaemonSet", ds, infof)
 }
 
-// patchObject applies the patches for target to obj and decodes the result
-// into out, a fresh object, so that what a patch removes is gone.
-func patchObject(set *patches.Set, target string, obj, out any) ([]string, error) {
+// patchInPlace applies the patches for target to obj and decodes the result
+// into a fresh object that replaces obj, so that what a patch removes is gone.
+func patchInPlace[T any](set *patches.Set, target, what string, obj *T, infof func(string, ...any)) error {
 	b, err := yaml.Marshal(obj)
 	if err != nil {
-		return nil, fmt.Errorf("encode the %s for patching: %w", target, err)
+		return fmt.Errorf("encode %s for patching: %w", what, err)
 	}
-	patched, applied, err := set.Apply(target, b, out)
+	var out T
+	patched, applied, err := set.Apply(target, b, &out)
 	if err != nil || len(applied) == 0 {
-		return applied, err
+		return err
 	}
-	if err := yaml.UnmarshalStrict(patched, out); err != nil {
-		return nil, fmt.Errorf("the patched %s is not valid: %w", target, err)
+	if err := yaml.UnmarshalStrict(patched, &out); err != nil {
+		return fmt.Errorf("%s after the %s patches is not valid: %w", what, target, err)
 	}
-	return applied, nil
+	*obj = out
+	for _, p := range applied {
+		infof("applied patch %s to %s", p, what)
+	}
+	return nil
 }
 
 // Print writes objs as a multi-document YAML manifest (--print-manifest).

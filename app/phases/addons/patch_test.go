@@ -2,6 +2,7 @@ package addons
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,12 +34,15 @@ func TestAddonPatchesAreApplied(t *testing.T) {
 	two := int32(2)
 	d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "coredns"}, Spec: appsv1.DeploymentSpec{Replicas: &two,
 		Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{NodeSelector: map[string]string{"kubernetes.io/os": "linux"}, Containers: []corev1.Container{{Name: "coredns", Image: "x"}}}}}}
-	applied, err := PatchDeployment(set, CoreDNSDeploymentTarget, d)
-	if err != nil || len(applied) != 2 || *d.Spec.Replicas != 3 || d.Spec.Template.Spec.Containers[0].Image != "x" || d.Spec.Template.Spec.NodeSelector != nil {
+	var applied []string
+	record := func(format string, args ...any) { applied = append(applied, fmt.Sprintf(format, args...)) }
+	err = PatchCoreDNS(set, d, record)
+	if err != nil || len(applied) != 2 || !strings.Contains(applied[0], "the CoreDNS Deployment") || *d.Spec.Replicas != 3 || d.Spec.Template.Spec.Containers[0].Image != "x" || d.Spec.Template.Spec.NodeSelector != nil {
 		t.Errorf("coredns patch: applied %v err %v replicas %d", applied, err, *d.Spec.Replicas)
 	}
 	ds := &appsv1.DaemonSet{ObjectMeta: metav1.ObjectMeta{Name: "kube-proxy"}}
-	if applied, err := PatchDaemonSet(set, KubeProxyDaemonSetTarget, ds); err != nil || len(applied) != 1 || ds.Labels["patched"] != "yes" {
+	applied = nil
+	if err := PatchKubeProxy(set, ds, record); err != nil || len(applied) != 1 || ds.Labels["patched"] != "yes" {
 		t.Errorf("kube-proxy patch: applied %v err %v labels %v", applied, err, ds.Labels)
 	}
 	var buf bytes.Buffer
