@@ -74,6 +74,9 @@ func TestNoCRI(t *testing.T) {
 	if err := c.Default(NoCRI{host{criErr: errors.New("no runtime")}}); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	if c.Init.NodeRegistration.CRISocket != "unix:///var/run/containerd/containerd.sock" || c.Init.NodeRegistration.Name != "node-1" {
 		t.Errorf("node registration %+v", c.Init.NodeRegistration)
 	}

@@ -16,28 +16,43 @@ import (
 // (a dry run on a host without a runtime), as upstream assumes containerd's.
 const DefaultCRISocket = "unix:///var/run/containerd/containerd.sock"
 
-// runtimeDetection remembers a failed CRI socket detection, so that
-// validation errors, which say more, are reported before it.
-type runtimeDetection struct{ criErr error }
-
-// err is the detection failure, if any.
-func (r *runtimeDetection) err() error { return r.criErr }
-
-// noRuntimeNeeded is for runs that use no runtime (dry-run): when no
-// runtime was found, the socket becomes DefaultCRISocket, with a warning.
-// Several runtimes stay an error: the run's files would name one of them.
-func (r *runtimeDetection) noRuntimeNeeded(nr *kubeadm.NodeRegistrationOptions) string {
-	if r.criErr == nil || !errors.Is(r.criErr, cri.ErrNoRuntime) {
-		return ""
-	}
-	r.criErr = nil
-	nr.CRISocket = DefaultCRISocket
-	return "no container runtime was found; assuming " + DefaultCRISocket + " (this run does not use it)"
+// runtimeDetection finds the container runtime only once the configuration
+// is known to be valid, so that bad input is refused before any socket on
+// the host is dialled, and validation errors, which say more, come first.
+type runtimeDetection struct {
+	host Host
+	// pending: no socket was given, so one is to be found on host.
+	pending bool
+	// noRuntime: the run uses no runtime (a dry run), so a host without
+	// one gets DefaultCRISocket.
+	noRuntime bool
 }
 
-// defaultNodeRegistration fills the node name from the host name and the
-// CRI socket by probing (or normalizes the given one, returning a warning).
-// A failed probe is kept in det, not returned.
+// detect fills nr.CRISocket from the host when none was given. It returns a
+// warning when a run that needs no runtime found none. Several runtimes
+// stay an error even then: the run's files would name one of them.
+func (r *runtimeDetection) detect(nr *kubeadm.NodeRegistrationOptions) (string, error) {
+	if !r.pending {
+		return "", nil
+	}
+	s, err := r.host.DetectCRISocket()
+	switch {
+	case err == nil:
+		nr.CRISocket = s
+	case r.noRuntime && errors.Is(err, cri.ErrNoRuntime):
+		nr.CRISocket = DefaultCRISocket
+		r.pending = false
+		return "no container runtime was found; assuming " + DefaultCRISocket + " (this run does not use it)", nil
+	default:
+		return "", err
+	}
+	r.pending = false
+	return "", nil
+}
+
+// defaultNodeRegistration fills the node name from the host name and
+// normalizes a given CRI socket (returning a warning). An empty socket is
+// left for det to find once the configuration has been validated.
 func defaultNodeRegistration(nr *kubeadm.NodeRegistrationOptions, host Host, det *runtimeDetection) (string, error) {
 	if nr.Name == "" {
 		h, err := host.Hostname()
@@ -47,12 +62,7 @@ func defaultNodeRegistration(nr *kubeadm.NodeRegistrationOptions, host Host, det
 		nr.Name = strings.ToLower(h)
 	}
 	if nr.CRISocket == "" {
-		s, err := host.DetectCRISocket()
-		if err != nil {
-			det.criErr = err
-			return "", nil
-		}
-		nr.CRISocket = s
+		det.host, det.pending = host, true
 		return "", nil
 	}
 	var warn string

@@ -75,6 +75,9 @@ func TestInitDefaultsAndTokens(t *testing.T) {
 	if err := c.Default(host{}); err != nil {
 		t.Fatal(err)
 	}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
 	if c.Init.NodeRegistration.Name != "node-1" || c.Init.LocalAPIEndpoint.AdvertiseAddress != "10.200.0.12" ||
 		c.Init.NodeRegistration.CRISocket != "unix:///var/run/containerd/containerd.sock" {
 		t.Errorf("dynamic defaults %+v %+v", c.Init.NodeRegistration, c.Init.LocalAPIEndpoint)
@@ -102,5 +105,39 @@ func TestLoadFiles(t *testing.T) {
 	cfg, err := LoadInitFile(p)
 	if err != nil || cfg.Init == nil || cfg.Cluster == nil {
 		t.Errorf("init file with only a ClusterConfiguration: %+v, %v", cfg, err)
+	}
+}
+
+// probeCounter is a Host that counts runtime detections.
+type probeCounter struct {
+	host
+	probes *int
+}
+
+func (p probeCounter) DetectCRISocket() (string, error) { *p.probes++; return p.host.DetectCRISocket() }
+
+// TestInvalidConfigurationProbesNoRuntime checks that a configuration with
+// an invalid field is refused before any runtime socket is dialled, and
+// that a valid one then has its runtime found once.
+func TestInvalidConfigurationProbesNoRuntime(t *testing.T) {
+	n := 0
+	bad := NewInit()
+	bad.Cluster.Networking.PodSubnet = "10.0.0.0/26"
+	if err := bad.Default(probeCounter{probes: &n}); err != nil {
+		t.Fatal(err)
+	}
+	if err := bad.Validate(); err == nil || !strings.Contains(err.Error(), "podSubnet") || n != 0 {
+		t.Errorf("error %v after %d runtime probes", err, n)
+	}
+	badJoin := NewJoin()
+	badJoin.Join.Discovery.BootstrapToken = &kubeadm.BootstrapTokenDiscovery{APIServerEndpoint: "10.0.0.1", Token: "abcdef.0123456789abcdef", UnsafeSkipCAVerification: true}
+	_ = badJoin.Default(probeCounter{probes: &n})
+	if err := badJoin.Validate(); err == nil || !strings.Contains(err.Error(), "must be host:port") || n != 0 {
+		t.Errorf("error %v after %d runtime probes", err, n)
+	}
+	good := NewInit()
+	_ = good.Default(probeCounter{probes: &n})
+	if err := good.Validate(); err != nil || n != 1 || good.Init.NodeRegistration.CRISocket == "" {
+		t.Errorf("error %v after %d runtime probes, socket %q", err, n, good.Init.NodeRegistration.CRISocket)
 	}
 }

@@ -53,19 +53,20 @@ func (c *Join) Default(host Host) error {
 	return nil
 }
 
-// Validate returns one error listing every invalid field, else the
-// failure to find the container runtime, or nil.
+// Validate returns one error listing every invalid field. Only a valid
+// configuration without a CRI socket then has its runtime found on the
+// host, and a failure to find it is the error.
 func (c *Join) Validate() error {
 	if err := invalid(kubeadm.ValidateJoin(c.Join)); err != nil {
 		return prefixed(c.Source, kubeadm.KindJoin, err)
 	}
-	return c.runtimeDetection.err()
+	warn, err := c.detect(&c.Join.NodeRegistration)
+	if warn != "" {
+		c.Warnings = append(c.Warnings, warn)
+	}
+	return err
 }
 
-// NoRuntimeNeeded is for a dry run: when no runtime was found, containerd's
+// NoRuntimeNeeded is for a dry run: when no runtime is found, containerd's
 // socket is assumed, with a warning.
-func (c *Join) NoRuntimeNeeded() {
-	if w := c.noRuntimeNeeded(&c.Join.NodeRegistration); w != "" {
-		c.Warnings = append(c.Warnings, w)
-	}
-}
+func (c *Join) NoRuntimeNeeded() { c.noRuntime = true }

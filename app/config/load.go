@@ -11,7 +11,7 @@ import (
 
 // MaxFileSize is the largest configuration file read. Real files are a few
 // KiB; the limit keeps a wrong path such as /dev/zero from exhausting memory.
-const MaxFileSize = 4 << 20
+const MaxFileSize = 1 << 20
 
 // ReadFile reads a configuration file of at most MaxFileSize bytes.
 func ReadFile(path string) ([]byte, error) {
@@ -132,8 +132,9 @@ func ValidateFile(path string, allowExperimental bool, host Host) ([]string, err
 	if docs.Reset != nil {
 		cfg := &Reset{Reset: docs.Reset}
 		cfg.Default(host)
+		err := cfg.Validate()
 		warnings = append(warnings, cfg.Warnings...)
-		if err := cfg.Validate(); err != nil {
+		if err != nil {
 			return warnings, prefixed(path, kubeadm.KindReset, err)
 		}
 	}

@@ -29,7 +29,7 @@ func TestMigrateWarningsAndRunValues(t *testing.T) {
 		t.Errorf("warnings %v, output:\n%s", warnings, out)
 	}
 
-	_, warnings, err = Migrate("old.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  file:\n    kubeConfigPath: /etc/kubernetes/discovery.conf\n"+
+	_, warnings, err = Migrate("old.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta3\nkind: JoinConfiguration\ndiscovery:\n  file:\n    kubeConfigPath: https://lb.example.com/discovery.conf\n"+
 		"---\napiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\n"), false)
 	if err != nil || len(warnings) != 0 {
 		t.Errorf("join and upgrade: %v %v", err, warnings)

@@ -17,6 +17,8 @@ var UnmountFlags = []string{"MNT_FORCE", "MNT_DETACH", "MNT_EXPIRE", "UMOUNT_NOF
 type Reset struct {
 	Reset    *kubeadm.ResetConfiguration
 	Warnings []string
+	// host finds the CRI socket in Validate when none was given.
+	host Host
 }
 
 // LoadResetFile decodes a configuration file for reset. Other documents
@@ -47,27 +49,24 @@ func LoadResetFile(path string) (*Reset, error) {
 // NewReset returns an empty configuration to which flags are applied.
 func NewReset() *Reset { return &Reset{Reset: &kubeadm.ResetConfiguration{}} }
 
-// Default applies the static defaults, then normalizes the CRI socket or
-// finds it on host. Reset must work on a node whose runtime is gone, so a
-// socket that cannot be found leaves criSocket empty with a warning.
+// Default applies the static defaults and normalizes a given CRI socket.
+// An empty one is found on host by Validate, once the rest is valid.
 func (c *Reset) Default(host Host) {
 	kubeadm.SetResetDefaults(c.Reset)
-	if c.Reset.CRISocket != "" {
-		var warn string
-		if c.Reset.CRISocket, warn = cri.Normalize(c.Reset.CRISocket); warn != "" {
-			c.Warnings = append(c.Warnings, warn)
-		}
+	if c.Reset.CRISocket == "" {
+		c.host = host
 		return
 	}
-	s, err := host.DetectCRISocket()
-	if err != nil {
-		c.Warnings = append(c.Warnings, fmt.Sprintf("%v: the pods of this node are not removed", err))
-		return
+	var warn string
+	if c.Reset.CRISocket, warn = cri.Normalize(c.Reset.CRISocket); warn != "" {
+		c.Warnings = append(c.Warnings, warn)
 	}
-	c.Reset.CRISocket = s
 }
 
-// Validate returns one error listing every invalid field, or nil.
+// Validate returns one error listing every invalid field, or nil. A valid
+// configuration without a CRI socket then has it found on the host. Reset
+// must work on a node whose runtime is gone, so a socket that cannot be
+// found leaves criSocket empty with a warning.
 func (c *Reset) Validate() error {
 	errs := kubeadm.ValidateReset(c.Reset)
 	for i, f := range c.Reset.UnmountFlags {
@@ -75,5 +74,18 @@ func (c *Reset) Validate() error {
 			errs = append(errs, field.NotSupported(field.NewPath("unmountFlags").Index(i), f, UnmountFlags))
 		}
 	}
-	return invalid(errs)
+	if err := invalid(errs); err != nil {
+		return err
+	}
+	if c.host == nil {
+		return nil
+	}
+	s, err := c.host.DetectCRISocket()
+	c.host = nil
+	if err != nil {
+		c.Warnings = append(c.Warnings, fmt.Sprintf("%v: the pods of this node are not removed", err))
+		return nil
+	}
+	c.Reset.CRISocket = s
+	return nil
 }

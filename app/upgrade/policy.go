@@ -199,3 +199,23 @@ func joinErrors(errs []error) string {
 	}
 	return strings.Join(s, "; ")
 }
+
+// CheckTarget applies, before anything else happens, the rules that need no
+// cluster: target must be a version (a label or a version without its v is
+// resolved offline, as init resolves them), one this kubeadm of version tool
+// installs, and stable unless o allows pre-releases. It returns the
+// resolved version. The skew against the cluster is checked in preflight.
+func CheckTarget(target, tool string, o PolicyOptions) (string, error) {
+	resolved, _ := versions.Resolve(target)
+	if _, err := versions.Parse(resolved); err != nil {
+		return "", fmt.Errorf("invalid upgrade version %q: %w (or a label: %s)", target, err, versions.Labels)
+	}
+	r := EvaluatePolicy(resolved, resolved, tool, PolicyOptions{AllowExperimental: o.AllowExperimental, AllowRC: o.AllowRC})
+	if len(r.Mandatory) > 0 {
+		return "", fmt.Errorf("upgrade version %s: %s (this cannot be bypassed: choose another version)", resolved, joinErrors(r.Mandatory))
+	}
+	if len(r.Skippable) > 0 && !o.Force {
+		return "", fmt.Errorf("upgrade version %s: %s (pass --force to bypass)", resolved, joinErrors(r.Skippable))
+	}
+	return resolved, nil
+}

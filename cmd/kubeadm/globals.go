@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 )
 
 // globalFlags are the flags upstream kubeadm accepts on every command.
@@ -73,3 +75,7 @@ func (g *globalFlags) preRun(*cobra.Command, []string) error {
 	}
 	return g.chroot()
 }
+
+// localHost answers the configuration loaders' questions about this
+// machine (host name, default route, container runtime); tests replace it.
+var localHost config.Host = config.LocalHost{}

@@ -3,7 +3,6 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -31,7 +30,7 @@ Images the runtime already holds are not pulled again.`,
 				socket = cfg.Init.NodeRegistration.CRISocket
 			}
 			if socket == "" {
-				if socket, err = (config.LocalHost{}).DetectCRISocket(); err != nil {
+				if socket, err = localHost.DetectCRISocket(); err != nil {
 					return err
 				}
 			}

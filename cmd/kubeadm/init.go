@@ -213,7 +213,13 @@ func (f *initFlags) loadConfig(fs *pflag.FlagSet, phase string) (*config.Init, e
 	if fs.Changed("certificate-key") {
 		cfg.Init.CertificateKey = f.certificateKey
 	}
-	if err := cfg.Default(config.LocalHost{}); err != nil {
+	nr := &cfg.Init.NodeRegistration
+	ignore, err := kubeadm.MergeIgnorePreflightErrors(f.ignorePreflightErrors, nr.IgnorePreflightErrors)
+	if err != nil {
+		return nil, err
+	}
+	nr.IgnorePreflightErrors = ignore
+	if err := cfg.Default(localHost); err != nil {
 		return nil, err
 	}
 	if !initflow.NeedsRuntime(phase, f.dryRun || cfg.Init.DryRun) {
@@ -318,7 +324,7 @@ func runInit(cmd *cobra.Command, s streams, f *initFlags, phase string) error {
 		out.Info("init", "Using Kubernetes version: "+cfg.Cluster.KubernetesVersion)
 	}
 	opts := initflow.Options{
-		Config: cfg, DryRun: f.dryRun || cfg.Init.DryRun, IgnorePreflightErrors: f.ignorePreflightErrors, SkipPhases: f.skipPhases,
+		Config: cfg, DryRun: f.dryRun || cfg.Init.DryRun, SkipPhases: f.skipPhases,
 		UploadCerts: f.uploadCerts, CertificateKey: cfg.Init.CertificateKey, SkipTokenPrint: f.skipTokenPrint,
 		SkipCertificateKeyPrint: f.skipCertificateKeyPrint, Out: out,
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -81,6 +82,9 @@ func (f *joinFlags) loadConfig(fs *pflag.FlagSet, args []string) (*config.Join, 
 		j.Discovery.TLSBootstrapToken = tlsToken
 		switch {
 		case f.discoveryFile != "":
+			if err := fileDiscoveryAlone(fs, args); err != nil {
+				return nil, err
+			}
 			j.Discovery.File = &kubeadm.FileDiscovery{KubeConfigPath: f.discoveryFile}
 		default:
 			endpoint := ""
@@ -105,7 +109,13 @@ func (f *joinFlags) loadConfig(fs *pflag.FlagSet, args []string) (*config.Join, 
 	if fs.Changed("node-name") {
 		cfg.Join.NodeRegistration.Name = f.nodeName
 	}
-	if err := cfg.Default(config.LocalHost{}); err != nil {
+	nr := &cfg.Join.NodeRegistration
+	ignore, err := kubeadm.MergeIgnorePreflightErrors(f.ignorePreflightErrors, nr.IgnorePreflightErrors)
+	if err != nil {
+		return nil, err
+	}
+	nr.IgnorePreflightErrors = ignore
+	if err := cfg.Default(localHost); err != nil {
 		return nil, err
 	}
 	if f.dryRun || cfg.Join.DryRun {
@@ -115,6 +125,26 @@ func (f *joinFlags) loadConfig(fs *pflag.FlagSet, args []string) (*config.Join, 
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// fileDiscoveryAlone refuses token-discovery input beside --discovery-file:
+// the file gives the cluster's address and CA, so an endpoint, a discovery
+// token or CA pins would be silently ignored. --token and
+// --tls-bootstrap-token stay allowed: they are the TLS bootstrap token.
+func fileDiscoveryAlone(fs *pflag.FlagSet, args []string) error {
+	var bad []string
+	if len(args) > 0 {
+		bad = append(bad, "the API server endpoint "+args[0])
+	}
+	for _, name := range []string{"discovery-token", "discovery-token-ca-cert-hash", "discovery-token-unsafe-skip-ca-verification"} {
+		if fs.Changed(name) {
+			bad = append(bad, "--"+name)
+		}
+	}
+	if len(bad) == 0 {
+		return nil
+	}
+	return fmt.Errorf("--discovery-file cannot be combined with %s: file discovery takes the cluster's address and CA from the file (use --token or --tls-bootstrap-token for the TLS bootstrap)", strings.Join(bad, ", "))
 }
 
 func newJoin(s streams) *cobra.Command {
@@ -185,7 +215,7 @@ func runJoin(cmd *cobra.Command, s streams, f *joinFlags, args []string, phase s
 	for _, w := range cfg.Warnings {
 		out.Warn("", w)
 	}
-	opts := joinflow.Options{Config: cfg, DryRun: f.dryRun || cfg.Join.DryRun, IgnorePreflightErrors: f.ignorePreflightErrors, SkipPhases: f.skipPhases, Out: out}
+	opts := joinflow.Options{Config: cfg, DryRun: f.dryRun || cfg.Join.DryRun, SkipPhases: f.skipPhases, Out: out}
 	var d *joinflow.Data
 	if phase == "" {
 		d, err = joinflow.Run(cmd.Context(), opts)

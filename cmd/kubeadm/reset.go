@@ -73,7 +73,7 @@ func (f *resetFlags) load(fs *pflag.FlagSet) (*config.Reset, error) {
 	if len(f.skipPhases) > 0 {
 		r.SkipPhases = f.skipPhases
 	}
-	cfg.Default(config.LocalHost{})
+	cfg.Default(localHost)
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}

@@ -36,7 +36,7 @@ func TestResetBadInput(t *testing.T) {
 		{[]string{"reset", "--config", cfg("skip.yaml", "skipPhases: [cleanup]\n")}, []string{"skip.yaml: skipPhases", "unknown phase cleanup"}},
 		{[]string{"reset", "--config", cfg("field.yaml", "force: true\nforce: false\n")}, []string{"field.yaml", `"force" already set`}},
 		{[]string{"reset", "--cert-dir", "relative/pki", "--cri-socket", "unix:///run/x.sock"}, []string{"certificatesDir", "absolute"}},
-		{[]string{"reset", "--ignore-preflight-errors", "all,Swap", "--cri-socket", "unix:///run/x.sock"}, []string{"ignorePreflightErrors", "'all' cannot be combined"}},
+		{[]string{"reset", "--ignore-preflight-errors", "all,Swap", "--cri-socket", "unix:///run/x.sock"}, []string{"ignorePreflightErrors", "'all' already ignores every check"}},
 		{[]string{"reset", "extra"}, []string{"unknown command \"extra\""}},
 		{[]string{"reset", "phase", "nope"}, []string{"unknown command \"nope\""}},
 		{[]string{"config", "images", "pull", "--feature-gates", "Nope=true", "--cri-socket", "unix:///run/x.sock"}, []string{"featureGates", "Nope", "RootlessControlPlane"}},

@@ -217,7 +217,12 @@ func newTokenDelete(s streams, newClient func() (clientset.Interface, error)) *c
 
 Each [token-value] is a full token ("[a-z0-9]{6}.[a-z0-9]{16}") or a token ID
 ("[a-z0-9]{6}"). All of them are checked before any is deleted.`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf(`missing the token to delete: kubeadm token delete <token>, where <token> is a token ("[a-z0-9]{6}.[a-z0-9]{16}") or its ID ("[a-z0-9]{6}"); 'kubeadm token list' shows them`)
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ids := make([]string, len(args))
 			for i, a := range args {

@@ -68,11 +68,11 @@ func TestTokenCreate(t *testing.T) {
 		{"defaults", nil, "", 24 * time.Hour,
 			map[string]string{"usage-bootstrap-signing": "true", "usage-bootstrap-authentication": "true", "auth-extra-groups": "system:bootstrappers:kubeadm:default-node-token"},
 			[]string{"description"}},
-		{"every flag", []string{"abcdef.0123456789abcdef", "--ttl", "2h", "--usages", "signing", "--groups", "system:bootstrappers:ci,system:bootstrappers:kubeadm:default-node-token", "--description", "CI nodes"},
+		{"every flag", []string{"abcdef.0123456789abcdef", "--ttl", "2h", "--usages", "authentication", "--groups", "system:bootstrappers:ci,system:bootstrappers:kubeadm:default-node-token", "--description", "CI nodes"},
 			"abcdef", 2 * time.Hour,
-			map[string]string{"token-secret": "0123456789abcdef", "usage-bootstrap-signing": "true", "description": "CI nodes",
+			map[string]string{"token-secret": "0123456789abcdef", "usage-bootstrap-authentication": "true", "description": "CI nodes",
 				"auth-extra-groups": "system:bootstrappers:ci,system:bootstrappers:kubeadm:default-node-token"},
-			[]string{"usage-bootstrap-authentication"}},
+			[]string{"usage-bootstrap-signing"}},
 		{"never expires", []string{"zyxwvu.0123456789abcdef", "--ttl", "0", "--usages", "authentication"}, "zyxwvu", 0,
 			map[string]string{"usage-bootstrap-authentication": "true"}, []string{"expiration", "usage-bootstrap-signing"}},
 	}
@@ -125,7 +125,7 @@ func TestTokenBadFlags(t *testing.T) {
 		{[]string{"list", "-o", "xml"}, []string{"--output", "text, json, yaml", "go-template"}},
 		{[]string{"list", "-o", "jsonpath={.x"}, []string{"--output jsonpath", "does not parse"}},
 		{[]string{"list", "extra"}, []string{"unknown command"}},
-		{[]string{"delete"}, []string{"requires at least 1 arg"}},
+		{[]string{"delete"}, []string{"missing the token to delete"}},
 		{[]string{"delete", "abcdef", "abc.def"}, []string{`"abc.def"`, "[a-z0-9]{6}", "[a-z0-9]{6}.[a-z0-9]{16}"}},
 		{[]string{"generate", "x"}, []string{"unknown command"}},
 	}
@@ -241,7 +241,7 @@ kind: InitConfiguration
 bootstrapTokens:
 - token: abcdef.0123456789abcdef
   ttl: 1h
-  usages: [signing]
+  usages: [authentication]
 - description: generated
 `)
 	client := fake.NewSimpleClientset()
@@ -253,7 +253,7 @@ bootstrapTokens:
 	if err != nil || len(list) != 2 {
 		t.Fatalf("tokens created: %v %v", list, err)
 	}
-	if data := secretData(t, client, "abcdef"); data["usage-bootstrap-signing"] != "true" || data["usage-bootstrap-authentication"] != "" {
+	if data := secretData(t, client, "abcdef"); data["usage-bootstrap-authentication"] != "true" || data["usage-bootstrap-signing"] != "" {
 		t.Errorf("the first token's usages: %v", data)
 	}
 

@@ -10,7 +10,9 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgradeflow"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
 )
 
@@ -66,7 +68,7 @@ func loadUpgradeConfig(s streams, path string) (*kubeadm.UpgradeConfiguration, e
 }
 
 // settings lays the flags the user set over the configuration file.
-func (f *upgradeFlags) settings(fs *pflag.FlagSet, cfg *kubeadm.UpgradeConfiguration) (upgradeflow.Settings, string) {
+func (f *upgradeFlags) settings(fs *pflag.FlagSet, cfg *kubeadm.UpgradeConfiguration) (upgradeflow.Settings, string, error) {
 	var s upgradeflow.Settings
 	target := ""
 	if f.command == upgradeflow.Apply {
@@ -92,16 +94,18 @@ func (f *upgradeFlags) settings(fs *pflag.FlagSet, cfg *kubeadm.UpgradeConfigura
 	set("allow-experimental-upgrades", &s.AllowExperimental, f.allowExperimental)
 	set("allow-release-candidate-upgrades", &s.AllowRC, f.allowRC)
 	set("print-config", &s.PrintConfig, f.printConfig)
-	if fs.Changed("ignore-preflight-errors") {
-		s.IgnorePreflightErrors = f.ignorePreflightErrors
+	ignore, err := kubeadm.MergeIgnorePreflightErrors(f.ignorePreflightErrors, s.IgnorePreflightErrors)
+	if err != nil {
+		return s, "", err
 	}
+	s.IgnorePreflightErrors = ignore
 	if fs.Changed("skip-phases") {
 		s.SkipPhases = f.skipPhases
 	}
 	if f.patches != "" {
 		s.Patches = &kubeadm.Patches{Directory: f.patches}
 	}
-	return s, target
+	return s, target, nil
 }
 
 func newUpgrade(s streams) *cobra.Command {
@@ -178,12 +182,21 @@ func runUpgrade(cmd *cobra.Command, s streams, f *upgradeFlags, args []string, p
 	if err != nil {
 		return err
 	}
-	settings, target := f.settings(cmd.Flags(), cfg)
+	settings, target, err := f.settings(cmd.Flags(), cfg)
+	if err != nil {
+		return err
+	}
 	if len(args) > 0 {
 		target = args[0]
 	}
-	if f.command == upgradeflow.Apply && target == "" {
-		return fmt.Errorf("missing the version to upgrade to: kubeadm upgrade apply <version> (or apply.kubernetesVersion in --config)")
+	if f.command == upgradeflow.Apply {
+		if target == "" {
+			return fmt.Errorf("missing the version to upgrade to: kubeadm upgrade apply <version> (or apply.kubernetesVersion in --config)")
+		}
+		if target, err = upgrade.CheckTarget(target, versions.Tool, upgrade.PolicyOptions{Force: settings.Force,
+			AllowExperimental: settings.AllowExperimental, AllowRC: settings.AllowRC}); err != nil {
+			return err
+		}
 	}
 	kubeconfig := "" // admin.conf, or kubelet.conf on a node without one
 	if cmd.Flags().Changed("kubeconfig") {

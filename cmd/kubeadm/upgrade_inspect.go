@@ -13,6 +13,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgradeflow"
+	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
 )
 
 func newUpgradePlan(s streams) *cobra.Command {
@@ -43,6 +44,9 @@ for its own version (the newest it can install).`,
 				target = args[0]
 			}
 			policy := upgrade.PolicyOptions{AllowExperimental: *cfg.Plan.AllowExperimentalUpgrades || allowExp, AllowRC: *cfg.Plan.AllowRCUpgrades || allowRC}
+			if target, err = planTarget(target, policy); err != nil {
+				return err
+			}
 			c, err := apiclient.FromKubeconfig(kubeconfig)
 			if err != nil {
 				return err
@@ -121,6 +125,9 @@ kubeadm's own version is used.`,
 			if len(args) > 0 {
 				target = args[0]
 			}
+			if target, err = planTarget(target, upgrade.PolicyOptions{AllowExperimental: true, AllowRC: true}); err != nil {
+				return err
+			}
 			if !cmd.Flags().Changed("context-lines") {
 				contextLines = cfg.Diff.DiffContextLines
 			}
@@ -155,4 +162,14 @@ kubeadm's own version is used.`,
 	fs.IntVarP(&contextLines, "context-lines", "c", upgrade.DefaultContextLines, "How many lines of context in the diff")
 	fs.StringVar(&patchDir, "patches", "", "Path to a directory with patches for the static Pods, as upgrade apply takes them.")
 	return cmd
+}
+
+// planTarget checks a version given to plan or diff before the cluster is
+// read. Only what no --force could bypass stops them: they report the rest.
+func planTarget(target string, policy upgrade.PolicyOptions) (string, error) {
+	if target == "" {
+		return "", nil
+	}
+	policy.Force = true
+	return upgrade.CheckTarget(target, versions.Tool, policy)
 }

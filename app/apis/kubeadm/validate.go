@@ -1,11 +1,14 @@
 package kubeadm
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,7 +48,11 @@ func ValidateCluster(c *ClusterConfiguration) field.ErrorList {
 	net := field.NewPath("networking")
 	errs = append(errs, validateCIDRs(c.Networking.ServiceSubnet, net.Child("serviceSubnet"), true)...)
 	if c.Networking.PodSubnet != "" {
-		errs = append(errs, validateCIDRs(c.Networking.PodSubnet, net.Child("podSubnet"), false)...)
+		podErrs := validateCIDRs(c.Networking.PodSubnet, net.Child("podSubnet"), false)
+		if len(podErrs) == 0 {
+			podErrs = validatePodSubnetNodeMask(c, net.Child("podSubnet"))
+		}
+		errs = append(errs, podErrs...)
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(c.Networking.DNSDomain) {
 		errs = append(errs, field.Invalid(net.Child("dnsDomain"), c.Networking.DNSDomain, msg))
@@ -124,6 +131,58 @@ func validateCIDRs(value string, p *field.Path, service bool) field.ErrorList {
 	return errs
 }
 
+// podSubnetNodeMaskMaxDiff is the most bits a node's pod range may be
+// narrower than the pod subnet (2^16 node ranges), as upstream allows.
+const podSubnetNodeMaskMaxDiff = 16
+
+// validatePodSubnetNodeMask checks that each pod subnet holds at least one,
+// and at most 2^16, of the node ranges kube-controller-manager carves from
+// it: --node-cidr-mask-size-ipv4|-ipv6 (or --node-cidr-mask-size on a
+// single-stack cluster), by default /24 for IPv4 and /64 for IPv6.
+func validatePodSubnetNodeMask(c *ClusterConfiguration, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	subnets := strings.Split(c.Networking.PodSubnet, ",")
+	for _, s := range subnets {
+		_, n, _ := net.ParseCIDR(strings.TrimSpace(s))
+		ones, bits := n.Mask.Size()
+		v6 := bits == 128
+		arg, nodeMask := "node-cidr-mask-size-ipv4", 24
+		if v6 {
+			arg, nodeMask = "node-cidr-mask-size-ipv6", 64
+		}
+		value, found := argValue(c.ControllerManager.ExtraArgs, arg)
+		if !found && len(subnets) == 1 {
+			arg = "node-cidr-mask-size"
+			value, found = argValue(c.ControllerManager.ExtraArgs, arg)
+		}
+		if found {
+			m, err := strconv.Atoi(value)
+			if err != nil || m < 1 || m > bits {
+				errs = append(errs, field.Invalid(field.NewPath("controllerManager", "extraArgs").Key(arg), value, "must be a mask size in bits, e.g. 24 for IPv4 or 64 for IPv6"))
+				continue
+			}
+			nodeMask = m
+		}
+		switch {
+		case ones > nodeMask:
+			errs = append(errs, field.Invalid(p, s, fmt.Sprintf("the pod subnet (/%d) is smaller than one node's pod range (/%d, kube-controller-manager's --%s): use a pod subnet of /%d or larger", ones, nodeMask, arg, nodeMask)))
+		case nodeMask-ones > podSubnetNodeMaskMaxDiff:
+			errs = append(errs, field.Invalid(p, s, fmt.Sprintf("the pod subnet (/%d) holds more than 2^%d node ranges of /%d (kube-controller-manager's --%s): use /%d or smaller, or a larger node range", ones, podSubnetNodeMaskMaxDiff, nodeMask, arg, nodeMask-podSubnetNodeMaskMaxDiff)))
+		}
+	}
+	return errs
+}
+
+// argValue is the value of the last extra argument of that name.
+func argValue(args []Arg, name string) (string, bool) {
+	for i := len(args) - 1; i >= 0; i-- {
+		if args[i].Name == name {
+			return args[i].Value, true
+		}
+	}
+	return "", false
+}
+
 func validateHostPort(hp string, p *field.Path) field.ErrorList {
 	host, port, err := net.SplitHostPort(hp)
 	if err != nil {
@@ -193,6 +252,46 @@ func validateNodeRegistration(n *NodeRegistrationOptions, p *field.Path) field.E
 	return errs
 }
 
+// validateDiscoveryFile checks a discovery kubeconfig: an https URL, or a
+// file that exists (it is only read later, once preflight has passed).
+func validateDiscoveryFile(path string, p *field.Path) field.ErrorList {
+	if path == "" {
+		return field.ErrorList{field.Required(p, "a kubeconfig path or https URL")}
+	}
+	u, err := url.Parse(path)
+	switch {
+	case err != nil:
+		return field.ErrorList{field.Invalid(p, path, "must be a file on disk or an https URL")}
+	case u.Scheme == "":
+		if _, err := os.Stat(path); err != nil {
+			if inner := errors.Unwrap(err); inner != nil {
+				err = inner
+			}
+			return field.ErrorList{field.Invalid(p, path, "the file cannot be read ("+err.Error()+"): give a kubeconfig file on disk or an https URL")}
+		}
+	case u.Scheme != "https":
+		return field.ErrorList{field.Invalid(p, path, "a discovery URL must use https, so that the cluster information cannot be altered on the way")}
+	}
+	return nil
+}
+
+// MergeIgnorePreflightErrors joins the checks given by flag and by the
+// configuration file, lower-cased and sorted without repeats, as upstream
+// does, and refuses 'all' next to single checks.
+func MergeIgnorePreflightErrors(fromFlag, fromFile []string) ([]string, error) {
+	set := map[string]bool{}
+	for _, s := range append(append([]string{}, fromFile...), fromFlag...) {
+		if s = strings.ToLower(strings.TrimSpace(s)); s != "" {
+			set[s] = true
+		}
+	}
+	list := sortedKeys(set)
+	if errs := ValidateIgnorePreflightErrors(list, field.NewPath("ignore-preflight-errors")); len(errs) > 0 {
+		return nil, errs.ToAggregate()
+	}
+	return list, nil
+}
+
 // ValidateIgnorePreflightErrors refuses "all" mixed with single checks.
 func ValidateIgnorePreflightErrors(list []string, p *field.Path) field.ErrorList {
 	all := false
@@ -202,7 +301,7 @@ func ValidateIgnorePreflightErrors(list []string, p *field.Path) field.ErrorList
 		}
 	}
 	if all && len(list) > 1 {
-		return field.ErrorList{field.Invalid(p, strings.Join(list, ","), "'all' cannot be combined with single checks")}
+		return field.ErrorList{field.Invalid(p, strings.Join(list, ","), "'all' already ignores every check: give 'all' alone, or only the names of single checks")}
 	}
 	return nil
 }
@@ -330,6 +429,10 @@ func validateBootstrapTokenAt(t *BootstrapToken, p *field.Path) field.ErrorList 
 			errs = append(errs, field.Invalid(p.Child("groups").Index(i), g, "must match "+groupPattern.String()))
 		}
 	}
+	if len(t.Groups) > 0 && !slices.Contains(t.Usages, "authentication") {
+		errs = append(errs, field.Invalid(p.Child("groups"), strings.Join(t.Groups, ","),
+			"groups (by default system:bootstrappers:kubeadm:default-node-token) only apply to a token used for authentication: add \"authentication\" to the usages"))
+	}
 	return errs
 }
 
@@ -392,6 +495,8 @@ func ValidateJoin(c *JoinConfiguration) field.ErrorList {
 		}
 		if bt.APIServerEndpoint == "" {
 			errs = append(errs, field.Required(p.Child("apiServerEndpoint"), "the host:port of the API server or its load balancer"))
+		} else if _, _, err := net.SplitHostPort(bt.APIServerEndpoint); err != nil {
+			errs = append(errs, field.Invalid(p.Child("apiServerEndpoint"), bt.APIServerEndpoint, "must be host:port, e.g. 192.0.2.10:6443 or [2001:db8::10]:6443"))
 		} else {
 			errs = append(errs, validateHostPort(bt.APIServerEndpoint, p.Child("apiServerEndpoint"))...)
 		}
@@ -405,8 +510,8 @@ func ValidateJoin(c *JoinConfiguration) field.ErrorList {
 			}
 		}
 	}
-	if f := c.Discovery.File; f != nil && f.KubeConfigPath == "" {
-		errs = append(errs, field.Required(d.Child("file", "kubeConfigPath"), "a kubeconfig path or https URL"))
+	if f := c.Discovery.File; f != nil {
+		errs = append(errs, validateDiscoveryFile(f.KubeConfigPath, d.Child("file", "kubeConfigPath"))...)
 	}
 	if c.Discovery.TLSBootstrapToken != "" && !TokenPattern.MatchString(c.Discovery.TLSBootstrapToken) {
 		errs = append(errs, field.Invalid(d.Child("tlsBootstrapToken"), c.Discovery.TLSBootstrapToken, "must be of the form [a-z0-9]{6}.[a-z0-9]{16}"))
