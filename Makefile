@@ -8,10 +8,10 @@ BIN := bin
 E2E_TIMEOUT ?= 80m
 # `make e2e` (and so CI) runs a representative set of the scenarios;
 # `make e2e-full` runs them all. README.md lists which is which.
-E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict
+E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict|TestRootlessControlPlane
 E2E_RUN ?= ^($(E2E_CI_SET))$$
 
-.PHONY: build test vet fmt-check e2e e2e-full artifacts e2e-clean root-check up down bench-init bench-join bench-upgrade
+.PHONY: build test vet fmt-check fuzz e2e e2e-full artifacts e2e-clean root-check up down bench-init bench-join bench-upgrade
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -28,6 +28,13 @@ fmt-check:
 
 test: vet fmt-check
 	$(GO) test -race -count=1 ./...
+
+# The fuzz tests run their seed corpus in `make test`; this explores each
+# for FUZZ_TIME (go test takes one fuzz target at a time).
+FUZZ_TIME ?= 60s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZ_TIME) ./app/apis/kubeadm/
+	$(GO) test -run '^$$' -fuzz '^FuzzInitAndJoinFlags$$' -fuzztime $(FUZZ_TIME) ./cmd/kubeadm/
 
 root-check:
 	@[ "$$(id -u)" = 0 ] || { echo "this target needs root: sudo make $(MAKECMDGOALS)"; exit 1; }

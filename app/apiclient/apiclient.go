@@ -93,7 +93,15 @@ func permanent(err error) bool {
 
 // FromKubeconfig builds a clientset from a kubeconfig file.
 func FromKubeconfig(path string) (clientset.Interface, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	return FromKubeconfigAt(path, "")
+}
+
+// FromKubeconfigAt builds a clientset from a kubeconfig file, talking to
+// server (an https:// URL) instead of the file's server when server is not
+// "". The file's CA and credentials are used either way; the file is not
+// changed.
+func FromKubeconfigAt(path, server string) (clientset.Interface, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags(server, path)
 	if err != nil {
 		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync/atomic"
+	"syscall"
 )
 
 // Observer, when set, hears of every file written (op "wrote") and of every
@@ -46,6 +47,9 @@ func Write(path string, data []byte, mode os.FileMode) error {
 	if err := tmp.Chmod(mode); err != nil {
 		return cleanup(err)
 	}
+	if err := keepOwner(tmp, path); err != nil {
+		return cleanup(err)
+	}
 	if _, err := tmp.Write(data); err != nil {
 		return cleanup(err)
 	}
@@ -63,6 +67,21 @@ func Write(path string, data []byte, mode os.FileMode) error {
 		(*o)("wrote", path, len(data), mode)
 	}
 	return nil
+}
+
+// keepOwner gives tmp the owner of the file it replaces, when that is
+// another user: a key or kubeconfig handed to a component's own user
+// (RootlessControlPlane) stays readable by it when renewed.
+func keepOwner(tmp *os.File, path string) error {
+	old, err := os.Stat(path)
+	if err != nil {
+		return nil // nothing replaced
+	}
+	st, ok := old.Sys().(*syscall.Stat_t)
+	if !ok || int(st.Uid) == os.Geteuid() && int(st.Gid) == os.Getegid() {
+		return nil
+	}
+	return tmp.Chown(int(st.Uid), int(st.Gid))
 }
 
 // Read reads a file as os.ReadFile does, telling the observer.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	runtimeapi "k8s.io/cri-api/pkg/apis/runtime/v1"
@@ -127,6 +128,22 @@ func (c *Client) RemovePodSandbox(ctx context.Context, id string) error {
 		return fmt.Errorf("remove pod sandbox %s through %s: %s", id, c.endpoint, message(err))
 	}
 	return nil
+}
+
+// RuntimeConfigImplemented reports whether the runtime answers the CRI
+// RuntimeConfig method, through which the kubelet learns the cgroup driver.
+// A runtime that answers Unimplemented gives false and no error; any other
+// failure is returned with the gRPC status error wrapped.
+func (c *Client) RuntimeConfigImplemented(ctx context.Context) (bool, error) {
+	cctx, cancel := c.callCtx(ctx)
+	defer cancel()
+	if _, err := c.runtime.RuntimeConfig(cctx, &runtimeapi.RuntimeConfigRequest{}); err != nil {
+		if s, ok := status.FromError(err); ok && s.Code() == codes.Unimplemented {
+			return false, nil
+		}
+		return false, fmt.Errorf("failed to call RuntimeConfig gRPC method: %w", err)
+	}
+	return true, nil
 }
 
 // ImagePresent reports whether the runtime holds image.

@@ -111,7 +111,10 @@ func TestIntegrationGrowAndShrink(t *testing.T) {
 		t.Fatalf("Healthy with two voters: %v", err)
 	}
 	n2.stop()
-	err = c.Healthy(ctx)
+	// Without quorum Healthy asks again until its context ends.
+	hctx, hcancel := context.WithTimeout(ctx, 3*time.Second)
+	err = c.Healthy(hctx)
+	hcancel()
 	if !errors.Is(err, ErrUnhealthy) || !strings.Contains(err.Error(), n2.clientURL) {
 		t.Fatalf("Healthy with a voter down = %v, want ErrUnhealthy naming %s", err, n2.clientURL)
 	}

@@ -67,7 +67,8 @@ type Cluster interface {
 	// ErrQuorumAtRisk if the remaining voters that answer would not form a
 	// quorum, unless force is set. Removing an absent member is a no-op.
 	Remove(ctx context.Context, id uint64, force bool) error
-	// Healthy returns nil if every voter answers and there is a leader.
+	// Healthy returns nil while more than half of the voters answer their
+	// status without errors; otherwise the error wraps ErrUnhealthy.
 	Healthy(ctx context.Context) error
 	// Snapshot streams a snapshot of the keyspace to w.
 	Snapshot(ctx context.Context, w io.Writer) error
@@ -84,7 +85,7 @@ var (
 	ErrQuorumAtRisk = errors.New("removing the etcd member would lose quorum")
 	// ErrMemberNotFound means no member with the given ID or peer URL exists.
 	ErrMemberNotFound = errors.New("etcd member not found")
-	// ErrUnhealthy means a voter does not answer or there is no leader.
+	// ErrUnhealthy means no more than half of the voters answer healthily.
 	ErrUnhealthy = errors.New("etcd cluster is not healthy")
 )
 

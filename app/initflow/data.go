@@ -9,11 +9,14 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	clientset "k8s.io/client-go/kubernetes"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
@@ -26,6 +29,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 )
 
 // Options are what the init command passes in.
@@ -66,6 +70,8 @@ type Data struct {
 	keys *pki.KeyPool
 	// Result is filled by show-join-command.
 	Result *JoinResult
+	// rootless prepares the components' users (RootlessControlPlane).
+	rootless *users.Rootless
 }
 
 // JoinResult is the machine-readable outcome of init.
@@ -122,11 +128,7 @@ func (d *Data) Client(out progress.Phase) (clientset.Interface, error) {
 		d.client = apiclient.NewDryRun(func(msg string) { out.R.Info("dryrun", msg) }, node)
 		return d.client, nil
 	}
-	path := filepath.Join(d.kubeDir, constants.AdminKubeConfig)
-	if d.Kubeconfig != "" {
-		path = d.Kubeconfig
-	}
-	c, err := apiclient.FromKubeconfig(path)
+	c, err := d.adminClient()
 	if err != nil {
 		return nil, err
 	}
@@ -142,9 +144,29 @@ func (d *Data) kubeconfigDir() string {
 	return d.kubeDir
 }
 
-// superAdminClient is used once, to grant kubeadm:cluster-admins its role.
+// adminClient is the client of admin.conf. The run's own admin.conf names
+// the controlPlaneEndpoint, which may be a load balancer in front of API
+// servers that do not exist yet: init talks to the API server it started,
+// at this node's advertise address and bind port, instead. A --kubeconfig
+// other than admin.conf is used as it is.
+func (d *Data) adminClient() (clientset.Interface, error) {
+	path := filepath.Join(d.kubeDir, constants.AdminKubeConfig)
+	if d.Kubeconfig != "" && filepath.Clean(d.Kubeconfig) != path {
+		return apiclient.FromKubeconfig(d.Kubeconfig)
+	}
+	return apiclient.FromKubeconfigAt(path, d.localServer())
+}
+
+// superAdminClient is used once, to grant kubeadm:cluster-admins its role,
+// through this node's API server as adminClient is.
 func (d *Data) superAdminClient() (clientset.Interface, error) {
-	return apiclient.FromKubeconfig(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig))
+	return apiclient.FromKubeconfigAt(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig), d.localServer())
+}
+
+// localServer is the URL of the API server this node runs.
+func (d *Data) localServer() string {
+	ep := d.cfg.Init.LocalAPIEndpoint
+	return "https://" + net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort)))
 }
 
 // caCert reads the cluster CA this run uses.

@@ -204,6 +204,9 @@ var runKubeProxy = apiPhase(func(ctx context.Context, out progress.Phase, d *Dat
 		return err
 	}
 	for _, w := range warnings {
+		if isIPVSWarning(w) {
+			continue // given with the configuration's warnings (ConfigWarnings)
+		}
 		out.Warnf("%s", w)
 	}
 	doc, err := manifestaddons.MarshalKubeProxyConfig(pc)

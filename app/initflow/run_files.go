@@ -13,6 +13,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/staticpod"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
@@ -92,39 +93,56 @@ func (d *Data) writeManifest(out progress.Phase, name string, pod *corev1.Pod) e
 	return staticpod.WriteReported(out, d.manifestsDir, name, pod, d.patches)
 }
 
-func runEtcdLocal(_ context.Context, out progress.Phase, d *Data) error {
+func runEtcdLocal(ctx context.Context, out progress.Phase, d *Data) error {
 	node := manifests.EtcdNode{Name: d.cfg.Init.NodeRegistration.Name, AdvertiseAddress: d.cfg.Init.LocalAPIEndpoint.AdvertiseAddress}
-	pod, err := manifests.Etcd(d.cfg.Cluster, node)
-	if err != nil {
-		return err
-	}
 	if !d.DryRun {
 		if err := os.MkdirAll(d.cfg.Cluster.Etcd.Local.DataDir, 0o700); err != nil {
 			return fmt.Errorf("create etcd data directory: %w", err)
 		}
 	}
+	opts, err := d.manifestOptions(ctx, out, constants.Etcd)
+	if err != nil {
+		return err
+	}
+	pod, err := opts.Etcd(d.cfg.Cluster, node)
+	if err != nil {
+		return err
+	}
 	return d.writeManifest(out, constants.Etcd, pod)
 }
 
 func runControlPlane(component string) func(context.Context, progress.Phase, *Data) error {
-	return func(_ context.Context, out progress.Phase, d *Data) error {
-		var pod *corev1.Pod
-		var err error
-		name := ""
-		switch component {
-		case "apiserver":
-			pod, err = manifests.APIServer(d.cfg.Cluster, d.cfg.Init.LocalAPIEndpoint)
-			name = constants.KubeAPIServer
-		case "controller-manager":
-			pod, err = manifests.ControllerManager(d.cfg.Cluster)
-			name = constants.KubeControllerManager
-		default:
-			pod, err = manifests.Scheduler(d.cfg.Cluster)
+	return func(ctx context.Context, out progress.Phase, d *Data) error {
+		name := map[string]string{"apiserver": constants.KubeAPIServer, "controller-manager": constants.KubeControllerManager}[component]
+		if name == "" {
 			name = constants.KubeScheduler
+		}
+		opts, err := d.manifestOptions(ctx, out, name)
+		if err != nil {
+			return err
+		}
+		var pod *corev1.Pod
+		switch name {
+		case constants.KubeAPIServer:
+			pod, err = opts.APIServer(d.cfg.Cluster, d.cfg.Init.LocalAPIEndpoint)
+		case constants.KubeControllerManager:
+			pod, err = opts.ControllerManager(d.cfg.Cluster)
+		default:
+			pod, err = opts.Scheduler(d.cfg.Cluster)
 		}
 		if err != nil {
 			return err
 		}
 		return d.writeManifest(out, name, pod)
 	}
+}
+
+// manifestOptions are the manifest inputs of component beyond the cluster
+// configuration: with RootlessControlPlane, its user's IDs, once its files
+// were handed to that user.
+func (d *Data) manifestOptions(ctx context.Context, out progress.Phase, component string) (manifests.Options, error) {
+	if d.rootless == nil {
+		d.rootless = &users.Rootless{Files: d.Users, Owner: d.Owner, DryRun: d.DryRun}
+	}
+	return d.rootless.Options(ctx, out, d.cfg.Cluster, component, users.PathsOf(d.cfg.Cluster, d.certsDir, d.kubeDir))
 }

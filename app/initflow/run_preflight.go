@@ -31,18 +31,14 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 		preflight.InPath(h, "ethtool", false),
 		preflight.InPath(h, "tc", false),
 		preflight.CRI(d.cfg.Init.NodeRegistration.CRISocket),
+		preflight.ContainerRuntimeVersion(d.cfg.Init.NodeRegistration.CRISocket),
 		kubeletVersionCheck(d.cfg.Cluster.KubernetesVersion),
 	}
 	if resuming {
 		return checks
 	}
-	ports := []int{int(d.cfg.Init.LocalAPIEndpoint.BindPort), constants.KubeSchedulerPort, constants.KubeControllerManagerPort, 10250}
-	if d.cfg.Cluster.Etcd.Local != nil {
-		ports = append(ports, constants.EtcdListenClientPort, constants.EtcdListenPeerPort)
-	}
-	for _, p := range ports {
-		checks = append(checks, preflight.Port(h, p))
-	}
+	checks = append(checks, preflight.ControlPlanePorts(h, d.cfg.Cluster, d.cfg.Init.LocalAPIEndpoint)...)
+	checks = append(checks, preflight.Port(h, "", 10250))
 	for _, c := range []string{constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler, constants.Etcd} {
 		checks = append(checks, preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.ManifestsSubDir, c+".yaml")))
 	}

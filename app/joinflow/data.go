@@ -22,6 +22,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 )
 
 // Options are what the join command passes in.
@@ -54,6 +55,8 @@ type Data struct {
 
 	// discoverFn replaces discovery in tests.
 	discoverFn func(context.Context, *Data) error
+	// rootless prepares the components' users (RootlessControlPlane).
+	rootless *users.Rootless
 }
 
 // NewData prepares a run.

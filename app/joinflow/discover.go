@@ -12,6 +12,7 @@ import (
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/discovery"
 	"github.com/kubeadm-cleanroom/kubeadm/app/kubeconfig"
@@ -90,7 +91,7 @@ func (d *Data) discover(ctx context.Context) error {
 	}
 	ctx, cancel := withTimeout(ctx, d.apiTimeout())
 	defer cancel()
-	if d.cluster, err = uploadconfig.ReadClusterConfiguration(ctx, d.bootstrap); err != nil {
+	if d.cluster, err = uploadconfig.FetchClusterConfiguration(ctx, d.bootstrap, apiclient.RetryInterval); err != nil {
 		if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
 			return fmt.Errorf("the bootstrap token was refused by the API server (wrong or expired: create one with 'kubeadm token create'): %w", err)
 		}

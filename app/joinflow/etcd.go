@@ -126,7 +126,11 @@ func runEtcdJoin(ctx context.Context, out progress.Phase, d *Data) error {
 				node.InitialCluster = append(node.InitialCluster, manifests.EtcdMember{Name: name, PeerURL: m.PeerURLs[0]})
 			}
 		}
-		pod, err := manifests.Etcd(d.cluster, node)
+		opts, err := d.manifestOptions(ctx, out, constants.Etcd)
+		if err != nil {
+			return err
+		}
+		pod, err := opts.Etcd(d.cluster, node)
 		if err != nil {
 			return err
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
 
+// preflightChecks are the checks of every joining node.
 func (d *Data) preflightChecks() []preflight.Check {
 	h := d.Host
 	j := d.join()
@@ -23,22 +24,49 @@ func (d *Data) preflightChecks() []preflight.Check {
 		preflight.InPath(h, "iptables", true),
 		preflight.InPath(h, "mount", true),
 		preflight.InPath(h, "nsenter", true),
-		preflight.Port(h, 10250),
+		preflight.Port(h, "", 10250),
 		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletKubeConfig)),
 		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletBootstrapKubeConfig)),
 		preflight.CRI(j.NodeRegistration.CRISocket),
+		preflight.ContainerRuntimeVersion(j.NodeRegistration.CRISocket),
 	}
 	if !d.controlPlane() {
 		return append(checks, preflight.FileAvailable(h, j.CACertPath))
 	}
-	checks = append(checks, preflight.NumCPU(h, 2), preflight.Mem(h, 1700))
-	for _, p := range []int{int(d.localEndpoint().BindPort), constants.KubeSchedulerPort, constants.KubeControllerManagerPort, constants.EtcdListenClientPort, constants.EtcdListenPeerPort} {
-		checks = append(checks, preflight.Port(h, p))
-	}
+	return checks
+}
+
+// controlPlaneChecks are the further checks of a joining control plane.
+// They need the discovered cluster configuration: its components' bind
+// addresses decide where the ports are checked, and only a local etcd
+// needs its ports and data directory.
+func (d *Data) controlPlaneChecks() []preflight.Check {
+	h := d.Host
+	checks := []preflight.Check{preflight.NumCPU(h, 2), preflight.Mem(h, 1700)}
+	checks = append(checks, preflight.ControlPlanePorts(h, d.cluster, d.localEndpoint())...)
 	for _, c := range []string{constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler, constants.Etcd} {
 		checks = append(checks, preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.ManifestsSubDir, c+".yaml")))
 	}
-	return append(checks, preflight.DirAvailable(h, constants.EtcdDataDir))
+	if local := d.cluster.Etcd.Local; local != nil {
+		dir := local.DataDir
+		if dir == "" {
+			dir = constants.EtcdDataDir
+		}
+		checks = append(checks, preflight.DirAvailable(h, dir))
+	}
+	return checks
+}
+
+// runChecks runs checks, reports their warnings and returns their failures.
+func runChecks(out progress.Phase, checks []preflight.Check, ignore []string) error {
+	r := preflight.Run(checks, ignore)
+	for _, w := range r.Warnings {
+		out.Warnf("%s", w)
+	}
+	for _, i := range r.Ignored {
+		out.Warnf("ignored: %s", i)
+	}
+	return r.Err()
 }
 
 // fetchSharedCerts downloads and decrypts the kubeadm-certs Secret.
@@ -59,14 +87,7 @@ func (d *Data) fetchSharedCerts(ctx context.Context, out progress.Phase) error {
 func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	j := d.join()
 	ignore := append(append([]string{}, d.IgnorePreflightErrors...), j.NodeRegistration.IgnorePreflightErrors...)
-	r := preflight.Run(d.preflightChecks(), ignore)
-	for _, w := range r.Warnings {
-		out.Warnf("%s", w)
-	}
-	for _, i := range r.Ignored {
-		out.Warnf("ignored: %s", i)
-	}
-	if err := r.Err(); err != nil {
+	if err := runChecks(out, d.preflightChecks(), ignore); err != nil {
 		return err
 	}
 	if err := d.discover(ctx); err != nil {
@@ -83,6 +104,9 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	if d.cluster.ControlPlaneEndpoint == "" {
 		return fmt.Errorf("the cluster has no controlPlaneEndpoint, so it cannot have more than one control plane: it must be initialised with --control-plane-endpoint (a load balancer or DNS name in front of the API servers)")
+	}
+	if err := runChecks(out, d.controlPlaneChecks(), ignore); err != nil {
+		return err
 	}
 	if j.ControlPlane.CertificateKey != "" {
 		return d.fetchSharedCerts(apiCtx, out)

@@ -14,6 +14,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/staticpod"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
@@ -86,17 +87,21 @@ func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
 	return nil
 }
 
-func runControlPlaneManifests(_ context.Context, out progress.Phase, d *Data) error {
+func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) error {
 	builders := []struct {
 		name  string
-		build func() (*corev1.Pod, error)
+		build func(manifests.Options) (*corev1.Pod, error)
 	}{
-		{constants.KubeAPIServer, func() (*corev1.Pod, error) { return manifests.APIServer(d.cluster, d.localEndpoint()) }},
-		{constants.KubeControllerManager, func() (*corev1.Pod, error) { return manifests.ControllerManager(d.cluster) }},
-		{constants.KubeScheduler, func() (*corev1.Pod, error) { return manifests.Scheduler(d.cluster) }},
+		{constants.KubeAPIServer, func(o manifests.Options) (*corev1.Pod, error) { return o.APIServer(d.cluster, d.localEndpoint()) }},
+		{constants.KubeControllerManager, func(o manifests.Options) (*corev1.Pod, error) { return o.ControllerManager(d.cluster) }},
+		{constants.KubeScheduler, func(o manifests.Options) (*corev1.Pod, error) { return o.Scheduler(d.cluster) }},
 	}
 	for _, b := range builders {
-		pod, err := b.build()
+		opts, err := d.manifestOptions(ctx, out, b.name)
+		if err != nil {
+			return err
+		}
+		pod, err := b.build(opts)
 		if err != nil {
 			return err
 		}
@@ -105,6 +110,16 @@ func runControlPlaneManifests(_ context.Context, out progress.Phase, d *Data) er
 		}
 	}
 	return nil
+}
+
+// manifestOptions are the manifest inputs of component beyond the cluster
+// configuration: with RootlessControlPlane, its user's IDs, once its files
+// were handed to that user.
+func (d *Data) manifestOptions(ctx context.Context, out progress.Phase, component string) (manifests.Options, error) {
+	if d.rootless == nil {
+		d.rootless = &users.Rootless{Files: d.Users, Owner: d.Owner, DryRun: d.DryRun}
+	}
+	return d.rootless.Options(ctx, out, d.cluster, component, users.PathsOf(d.cluster, d.certsDirOut(), d.kubeDir))
 }
 
 // writeManifest writes a static Pod manifest, with the user's patches,

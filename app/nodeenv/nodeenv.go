@@ -14,6 +14,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 )
 
 // Machine is the node a command acts on; zero fields mean this machine.
@@ -23,6 +24,10 @@ type Machine struct {
 	Now           func() time.Time
 	KubernetesDir string // /etc/kubernetes
 	KubeletDir    string // /var/lib/kubelet
+	// Users is the users database RootlessControlPlane adds its users to,
+	// and Owner hands files over to them.
+	Users users.Files
+	Owner users.FileOwner
 }
 
 // Default fills the zero fields with this machine's.
@@ -41,6 +46,12 @@ func (m *Machine) Default() {
 	}
 	if m.KubeletDir == "" {
 		m.KubeletDir = constants.KubeletDir
+	}
+	if m.Users == (users.Files{}) {
+		m.Users = users.System
+	}
+	if m.Owner == nil {
+		m.Owner = users.OS{}
 	}
 }
 

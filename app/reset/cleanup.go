@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 )
 
 // runCleanupNode reverts what init and join wrote on the node: it stops
@@ -49,7 +50,33 @@ func runCleanupNode(ctx context.Context, out progress.Phase, d *Data) error {
 	// backups that --cleanup-tmp-dir deletes.
 	files = append(files, filepath.Join(tmp, constants.InitStateFile))
 	c.files(files...)
+	d.removeUsers(ctx, out)
 	return c.err()
+}
+
+// removeUsers deletes the users and groups RootlessControlPlane created,
+// when the node has them. Upstream reads the feature gate from the
+// cluster first; this works from the node alone, so that a node whose
+// cluster is gone is cleaned all the same. A failure is only a warning,
+// as upstream's.
+func (d *Data) removeUsers(ctx context.Context, out progress.Phase) {
+	present, err := users.Present(d.Users)
+	if err != nil || !present {
+		if err != nil {
+			out.Warnf("read the users database: %v", err)
+		}
+		return
+	}
+	if d.cfg.DryRun {
+		out.Infof("would remove the users and groups created for the RootlessControlPlane feature gate")
+		return
+	}
+	n, err := users.Remove(ctx, d.Users)
+	if err != nil {
+		out.Warnf("remove the users and groups created for the RootlessControlPlane feature gate: %v", err)
+		return
+	}
+	out.Infof("removed the %d users and groups created for the RootlessControlPlane feature gate", n)
 }
 
 // etcdDataDir is the local etcd's data directory, from its manifest or

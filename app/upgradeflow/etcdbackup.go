@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"go.etcd.io/etcd/etcdutl/v3/snapshot"
 	"go.uber.org/zap"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
 // defaultEtcdToken is etcd's --initial-cluster-token when none is given.
@@ -83,7 +86,25 @@ func restoreSnapshot(snapshotPath string, lcp LocalControlPlane, failedDir strin
 	if err := os.Rename(filepath.Join(staging, "member"), member); err != nil {
 		return kept, fmt.Errorf("put the restored etcd data in place: %w", err)
 	}
+	if err := ownLikeParent(member, dataDir); err != nil {
+		return kept, err
+	}
 	return kept, os.RemoveAll(staging)
+}
+
+// ownLikeParent gives the restored data the owner of the data directory:
+// etcd's own user when it runs as non-root (RootlessControlPlane), since
+// the restore ran as root.
+func ownLikeParent(member, dataDir string) error {
+	info, err := os.Stat(dataDir)
+	if err != nil {
+		return fmt.Errorf("read the owner of %s: %w", dataDir, err)
+	}
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || st.Uid == 0 && st.Gid == 0 {
+		return nil
+	}
+	return users.OwnTree(users.OS{}, member, manifests.UserGroup{UID: int64(st.Uid), GID: int64(st.Gid)})
 }
 
 // moveAside moves dir to dst; across file systems (a data directory on its

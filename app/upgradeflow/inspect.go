@@ -13,7 +13,9 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
 // PlanCluster computes `kubeadm upgrade plan` from the live cluster; target
@@ -72,6 +74,14 @@ func DiffNode(ctx context.Context, c clientset.Interface, o DiffOptions) (target
 	}
 	kubeadm.SetClusterDefaults(cluster)
 	cluster.KubernetesVersion = target
+	// The diff shows the users the node has, or would get: it reads the
+	// users database only.
+	var opts manifests.Options
+	if users.Enabled(cluster) {
+		if opts.NonRoot, err = users.Plan(users.System); err != nil {
+			return "", nil, err
+		}
+	}
 	for _, comp := range upgrade.Components(lcp.Etcd != nil) {
 		path := o.Manifests[comp.Name]
 		if path == "" {
@@ -81,7 +91,7 @@ func DiffNode(ctx context.Context, c clientset.Interface, o DiffOptions) (target
 		if err != nil {
 			return "", nil, fmt.Errorf("read the current %s manifest: %w", comp.Name, err)
 		}
-		want, err := Render(cluster, lcp, comp.Name, o.Patches)
+		want, err := Render(cluster, lcp, comp.Name, opts, o.Patches)
 		if err != nil {
 			return "", nil, err
 		}

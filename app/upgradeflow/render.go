@@ -121,8 +121,9 @@ func etcdNodeFromPod(p *corev1.Pod) (node manifests.EtcdNode, token, dataDir str
 func (l LocalControlPlane) PeerURL() string { return l.Etcd.PeerURL() }
 
 // Render builds the manifest component should have at cfg's version on
-// this node, with the user's patches.
-func Render(cfg *kubeadm.ClusterConfiguration, lcp LocalControlPlane, component string, set *patches.Set) ([]byte, error) {
+// this node, with opts (the non-root IDs of RootlessControlPlane) and the
+// user's patches.
+func Render(cfg *kubeadm.ClusterConfiguration, lcp LocalControlPlane, component string, opts manifests.Options, set *patches.Set) ([]byte, error) {
 	var pod *corev1.Pod
 	var err error
 	switch component {
@@ -130,13 +131,13 @@ func Render(cfg *kubeadm.ClusterConfiguration, lcp LocalControlPlane, component 
 		if lcp.Etcd == nil {
 			return nil, fmt.Errorf("render %s: this node runs no local etcd", component)
 		}
-		pod, err = manifests.Etcd(cfg, *lcp.Etcd)
+		pod, err = opts.Etcd(cfg, *lcp.Etcd)
 	case constants.KubeAPIServer:
-		pod, err = manifests.APIServer(cfg, lcp.Endpoint)
+		pod, err = opts.APIServer(cfg, lcp.Endpoint)
 	case constants.KubeControllerManager:
-		pod, err = manifests.ControllerManager(cfg)
+		pod, err = opts.ControllerManager(cfg)
 	case constants.KubeScheduler:
-		pod, err = manifests.Scheduler(cfg)
+		pod, err = opts.Scheduler(cfg)
 	default:
 		return nil, fmt.Errorf("render %s: not a control-plane component", component)
 	}

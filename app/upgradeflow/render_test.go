@@ -22,7 +22,7 @@ func writeNode(t *testing.T, dir, version string, node manifests.EtcdNode) Local
 	t.Helper()
 	lcp := LocalControlPlane{Endpoint: kubeadm.APIEndpoint{AdvertiseAddress: node.AdvertiseAddress, BindPort: 6443}, Etcd: &node}
 	for _, c := range []string{constants.Etcd, constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler} {
-		b, err := Render(testCluster(version), lcp, c, nil)
+		b, err := Render(testCluster(version), lcp, c, manifests.Options{}, nil)
 		if err != nil {
 			t.Fatalf("render %s: %v", c, err)
 		}
@@ -53,7 +53,7 @@ func TestReadLocalControlPlaneRendersTheSameManifests(t *testing.T) {
 			// At the same version the manifests come out byte for byte the
 			// same: an upgrade changes only what the version changes.
 			for _, c := range []string{constants.Etcd, constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler} {
-				b, err := Render(testCluster("v1.36.3"), lcp, c, nil)
+				b, err := Render(testCluster("v1.36.3"), lcp, c, manifests.Options{}, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -62,7 +62,7 @@ func TestReadLocalControlPlaneRendersTheSameManifests(t *testing.T) {
 					t.Errorf("%s rendered differently from the file it was read from", c)
 				}
 			}
-			b, err := Render(testCluster("v1.37.1"), lcp, constants.Etcd, nil)
+			b, err := Render(testCluster("v1.37.1"), lcp, constants.Etcd, manifests.Options{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -87,10 +87,10 @@ func TestReadLocalControlPlaneWorkerAndErrors(t *testing.T) {
 }
 
 func TestRenderRefusesUnknownComponent(t *testing.T) {
-	if _, err := Render(testCluster("v1.37.1"), LocalControlPlane{}, "kube-proxy", nil); err == nil {
+	if _, err := Render(testCluster("v1.37.1"), LocalControlPlane{}, "kube-proxy", manifests.Options{}, nil); err == nil {
 		t.Fatal("want error")
 	}
-	if _, err := Render(testCluster("v1.37.1"), LocalControlPlane{}, constants.Etcd, nil); err == nil {
+	if _, err := Render(testCluster("v1.37.1"), LocalControlPlane{}, constants.Etcd, manifests.Options{}, nil); err == nil {
 		t.Fatal("want error for etcd without a local member")
 	}
 }

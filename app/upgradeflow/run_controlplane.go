@@ -19,19 +19,29 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
+	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
 // steps renders the target manifest of each component of this node.
-func (d *Data) steps(out progress.Phase) ([]upgrade.Step, error) {
+func (d *Data) steps(ctx context.Context, out progress.Phase) ([]upgrade.Step, error) {
 	localEtcd := d.lcp.Etcd != nil
+	rootless := &users.Rootless{Files: d.Users, Owner: d.Owner, DryRun: d.Settings.DryRun}
+	paths := users.PathsOf(d.cluster, d.certsDir(), d.KubernetesDir)
+	if d.lcp.Etcd != nil {
+		paths.LocalEtcd, paths.EtcdDataDir = true, d.lcp.EtcdDataDir
+	}
 	var steps []upgrade.Step
 	for _, c := range upgrade.Components(localEtcd) {
 		if c.Name == constants.Etcd && !d.Settings.EtcdUpgrade {
 			out.Infof("etcd: left as it is (--etcd-upgrade=false)")
 			continue
 		}
-		target, err := Render(d.cluster, d.lcp, c.Name, d.run.Patches)
+		opts, err := rootless.Options(ctx, out, d.cluster, c.Name, paths)
+		if err != nil {
+			return nil, err
+		}
+		target, err := Render(d.cluster, d.lcp, c.Name, opts, d.run.Patches)
 		if err != nil {
 			return nil, err
 		}
@@ -49,7 +59,7 @@ func (d *Data) steps(out progress.Phase) ([]upgrade.Step, error) {
 }
 
 func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
-	steps, err := d.steps(out)
+	steps, err := d.steps(ctx, out)
 	if err != nil {
 		return err
 	}

@@ -190,7 +190,8 @@ func (d *Data) healthChecks(ctx context.Context, state *ClusterState) []prefligh
 			defer c.Close()
 			hctx, cancel := context.WithTimeout(ctx, d.Timeouts.EtcdAPICall.Duration)
 			defer cancel()
-			return nil, c.Healthy(hctx)
+			// A quorum is enough; the voters that are not healthy are warnings.
+			return c.Health(hctx)
 		}})
 	}
 	return checks

@@ -233,6 +233,6 @@ func newImagesList(s streams) *cobra.Command {
 	cmd.Flags().StringVar(&version, "kubernetes-version", versions.DefaultLabel, "Choose a specific Kubernetes version for the control plane.")
 	cmd.Flags().StringVar(&repo, "image-repository", "registry.k8s.io", "Choose a container registry to pull control plane images from.")
 	output = addListOutput(cmd)
-	cmd.Flags().StringVar(&gates, "feature-gates", "", "A set of key=value pairs that describe feature gates for various features. Options are:\nControlPlaneKubeletLocalMode=true|false (default=true)\nNodeLocalCRISocket=true|false (default=true)\nPublicKeysECDSA=true|false (DEPRECATED - default=false)\nRootlessControlPlane=true|false (ALPHA - default=false)\nWaitForAllControlPlaneComponents=true|false (default=true)")
+	cmd.Flags().StringVar(&gates, "feature-gates", "", "A set of key=value pairs that describe feature gates for various features. Options are:\nRootlessControlPlane=true|false (ALPHA - default=false)")
 	return cmd
 }

@@ -228,6 +228,7 @@ func (f *initFlags) loadConfig(fs *pflag.FlagSet, phase string) (*config.Init, e
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	cfg.Warnings = append(cfg.Warnings, initflow.ConfigWarnings(cfg)...)
 	return cfg, nil
 }
 

@@ -225,11 +225,14 @@ func (d *Documents) add(where string, tm metav1.TypeMeta, js []byte) error {
 	}
 	switch {
 	case gv == V1beta3:
-		converted, cpTimeout, err := convertV1beta3(tm.Kind, js)
+		converted, cpTimeout, warnings, err := convertV1beta3(tm.Kind, js)
 		if err != nil {
 			return fmt.Errorf("%s: %w", where, err)
 		}
 		d.Warnings = append(d.Warnings, fmt.Sprintf("%s: %s is deprecated; convert the file with 'kubeadm config migrate --old-config <file> --new-config <new-file>'", where, V1beta3))
+		for _, w := range warnings {
+			d.Warnings = append(d.Warnings, where+": "+w)
+		}
 		if cpTimeout != nil {
 			d.V1beta3ControlPlaneTimeout = cpTimeout
 		}

@@ -14,29 +14,35 @@ import (
 // them), and timeouts move to their v1beta4 places. A ClusterConfiguration's
 // apiServer.timeoutForControlPlane belongs to other documents in v1beta4
 // (Init and Join timeouts.controlPlaneComponentHealthCheck): it is removed
-// and returned for Decode to move.
-func convertV1beta3(kind string, js []byte) ([]byte, *metav1.Duration, error) {
+// and returned for Decode to move. Its featureGates.PublicKeysECDSA, the
+// way v1beta3 chose ECDSA keys, becomes encryptionAlgorithm; the returned
+// warnings say so.
+func convertV1beta3(kind string, js []byte) ([]byte, *metav1.Duration, []string, error) {
 	var doc map[string]any
 	if err := json.Unmarshal(js, &doc); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	doc["apiVersion"] = V1beta4
 	var cpTimeout *metav1.Duration
+	var warnings []string
 	switch kind {
 	case KindCluster:
 		for _, comp := range []string{"apiServer", "controllerManager", "scheduler"} {
 			if m, ok := doc[comp].(map[string]any); ok {
 				if err := argsMapToList(m, comp+".extraArgs"); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			}
+		}
+		if w := convertPublicKeysECDSA(doc); w != "" {
+			warnings = append(warnings, w)
 		}
 		if api, ok := doc["apiServer"].(map[string]any); ok {
 			if v, ok := api["timeoutForControlPlane"]; ok {
 				delete(api, "timeoutForControlPlane")
 				d, err := parseV1beta3Duration(v, "apiServer.timeoutForControlPlane")
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				if d.Duration != 0 {
 					cpTimeout = d
@@ -46,7 +52,7 @@ func convertV1beta3(kind string, js []byte) ([]byte, *metav1.Duration, error) {
 		if etcd, ok := doc["etcd"].(map[string]any); ok {
 			if local, ok := etcd["local"].(map[string]any); ok {
 				if err := argsMapToList(local, "etcd.local.extraArgs"); err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 			}
 		}
@@ -55,7 +61,7 @@ func convertV1beta3(kind string, js []byte) ([]byte, *metav1.Duration, error) {
 			if v, ok := nr["kubeletExtraArgs"]; ok {
 				list, err := mapToArgs(v, "nodeRegistration.kubeletExtraArgs")
 				if err != nil {
-					return nil, nil, err
+					return nil, nil, nil, err
 				}
 				nr["kubeletExtraArgs"] = list
 			}
@@ -74,10 +80,43 @@ func convertV1beta3(kind string, js []byte) ([]byte, *metav1.Duration, error) {
 			}
 		}
 	default:
-		return nil, nil, fmt.Errorf("kind %s does not exist in %s", kind, V1beta3)
+		return nil, nil, nil, fmt.Errorf("kind %s does not exist in %s", kind, V1beta3)
 	}
 	out, err := json.Marshal(doc)
-	return out, cpTimeout, err
+	return out, cpTimeout, warnings, err
+}
+
+// publicKeysECDSA is the v1beta3 feature gate that chose ECDSA keys; it was
+// removed with v1beta3.
+const publicKeysECDSA = "PublicKeysECDSA"
+
+// convertPublicKeysECDSA moves a ClusterConfiguration's PublicKeysECDSA
+// gate to encryptionAlgorithm (true: ECDSA-P256, false: RSA-2048) unless
+// that is set already, drops the gate and returns a warning; "" when the
+// gate is not there. A value that is not a boolean is left for decoding to
+// refuse.
+func convertPublicKeysECDSA(doc map[string]any) string {
+	gates, ok := doc["featureGates"].(map[string]any)
+	if !ok {
+		return ""
+	}
+	on, ok := gates[publicKeysECDSA].(bool)
+	if !ok {
+		return ""
+	}
+	delete(gates, publicKeysECDSA)
+	if len(gates) == 0 {
+		delete(doc, "featureGates")
+	}
+	if set, _ := doc["encryptionAlgorithm"].(string); set != "" {
+		return fmt.Sprintf("featureGates.%s: the feature gate was removed; it is dropped and encryptionAlgorithm %s is used", publicKeysECDSA, set)
+	}
+	algo := EncryptionAlgorithmRSA2048
+	if on {
+		algo = EncryptionAlgorithmECDSAP256
+	}
+	doc["encryptionAlgorithm"] = string(algo)
+	return fmt.Sprintf("featureGates.%s: the feature gate was removed; %s: %t is converted to encryptionAlgorithm: %s", publicKeysECDSA, publicKeysECDSA, on, algo)
 }
 
 // parseV1beta3Duration reads a duration field ("4m0s") of a v1beta3 document.

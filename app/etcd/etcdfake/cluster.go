@@ -125,8 +125,9 @@ func (f *Fake) Remove(ctx context.Context, id uint64, force bool) error {
 	return nil
 }
 
-// Healthy fails with etcd.ErrUnhealthy naming every voter that is down or
-// has not started.
+// Healthy fails, as etcd.Client does, unless more than half of the voters
+// are up and started; the error wraps etcd.ErrUnhealthy and names every
+// voter that is down or has not started.
 func (f *Fake) Healthy(ctx context.Context) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -137,12 +138,17 @@ func (f *Fake) Healthy(ctx context.Context) error {
 		return err
 	}
 	var bad []string
+	voters := 0
 	for _, m := range f.members {
-		if !m.IsLearner && (f.down[m.ID] || !m.Started()) {
+		if m.IsLearner {
+			continue
+		}
+		voters++
+		if f.down[m.ID] || !m.Started() {
 			bad = append(bad, m.String())
 		}
 	}
-	if len(bad) > 0 {
+	if voters == 0 || voters-len(bad) <= voters/2 {
 		return fmt.Errorf("%w: not answering: %s", etcd.ErrUnhealthy, strings.Join(bad, ", "))
 	}
 	return nil

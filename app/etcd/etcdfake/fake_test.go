@@ -17,7 +17,16 @@ func TestFakeQuorumAndHealth(t *testing.T) {
 	)
 	f.SetDown("https://b:2380", true)
 	if err := f.Healthy(ctx); !errors.Is(err, etcd.ErrUnhealthy) {
-		t.Fatalf("Healthy = %v, want ErrUnhealthy", err)
+		t.Fatalf("Healthy with one of two voters down = %v, want ErrUnhealthy", err)
+	}
+	three := etcdfake.New(
+		etcdfake.Voter("a", "https://a:2380", "https://a:2379"),
+		etcdfake.Voter("b", "https://b:2380", "https://b:2379"),
+		etcdfake.Voter("c", "https://c:2380", "https://c:2379"),
+	)
+	three.SetDown("https://c:2380", true)
+	if err := three.Healthy(ctx); err != nil {
+		t.Fatalf("Healthy with one of three voters down = %v, want nil (quorum)", err)
 	}
 	a, _ := f.Member("https://a:2380")
 	if err := f.Remove(ctx, a.ID, false); !errors.Is(err, etcd.ErrQuorumAtRisk) {

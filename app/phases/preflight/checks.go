@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
@@ -26,6 +28,8 @@ type Host interface {
 	Stat(path string) (os.FileInfo, error)
 	LookPath(name string) (string, error)
 	// PortFree reports whether a TCP port can be bound on all addresses.
+	// Hosts that also implement AddressPorts are asked about one address
+	// when a check has one.
 	PortFree(port int) bool
 	// CgroupV2 reports whether the unified cgroup hierarchy is in use.
 	CgroupV2() bool
@@ -65,11 +69,27 @@ func Mem(h Host, minimumMiB int) Check {
 	}}
 }
 
-// Port fails when a TCP port is in use.
-func Port(h Host, port int) Check {
+// AddressPorts is implemented by hosts that can test a port on a single
+// address, as a component bound to that address would listen.
+type AddressPorts interface {
+	// PortFreeOn reports whether a TCP port can be bound on address; ""
+	// means all addresses.
+	PortFreeOn(address string, port int) bool
+}
+
+// Port fails when a TCP port cannot be listened on at address ("" for all
+// addresses, which is what a component without a bind address does). A
+// host that cannot test one address is asked about all of them.
+func Port(h Host, address string, port int) Check {
 	return Check{Name: "Port-" + strconv.Itoa(port), Run: func() ([]string, error) {
-		if !h.PortFree(port) {
-			return nil, fmt.Errorf("port %d is in use", port)
+		free := false
+		if a, ok := h.(AddressPorts); ok {
+			free = a.PortFreeOn(address, port)
+		} else {
+			free = h.PortFree(port)
+		}
+		if !free {
+			return nil, fmt.Errorf("Port %d is in use", port) //nolint:staticcheck // upstream's wording
 		}
 		return nil, nil
 	}}
@@ -184,9 +204,16 @@ func (LocalHost) Stat(p string) (os.FileInfo, error) { return os.Stat(p) }
 // LookPath finds an executable.
 func (LocalHost) LookPath(n string) (string, error) { return exec.LookPath(n) }
 
-// PortFree tries to listen on the port.
-func (LocalHost) PortFree(port int) bool {
-	l, err := net.Listen("tcp", ":"+strconv.Itoa(port))
+// PortFree tries to listen on the port on all addresses.
+func (h LocalHost) PortFree(port int) bool { return h.PortFreeOn("", port) }
+
+// PortFreeOn tries to listen on the port at address ("" for all addresses).
+func (LocalHost) PortFreeOn(address string, port int) bool {
+	listen := ":" + strconv.Itoa(port)
+	if address != "" {
+		listen = net.JoinHostPort(address, strconv.Itoa(port))
+	}
+	l, err := net.Listen("tcp", listen)
 	if err != nil {
 		return false
 	}
@@ -206,6 +233,39 @@ func CRI(socket string) Check {
 	return Check{Name: "CRI", Run: func() ([]string, error) {
 		if !cri.Answers(strings.TrimPrefix(socket, "unix://")) {
 			return nil, fmt.Errorf("the container runtime does not answer on %s", socket)
+		}
+		return nil, nil
+	}}
+}
+
+// criCheckTimeout bounds each call of the ContainerRuntimeVersion check, as
+// crictl's default timeout does.
+const criCheckTimeout = 2 * time.Second
+
+// runtimeConfigMissing is the warning for a runtime without RuntimeConfig,
+// in upstream's words.
+const runtimeConfigMissing = "You must update your container runtime to a version that supports the CRI method RuntimeConfig. " +
+	"Falling back to using cgroupDriver from kubelet config will be removed in 1.38. " +
+	"For more information, see https://git.k8s.io/enhancements/keps/sig-node/4033-group-driver-detection-over-cri"
+
+// ContainerRuntimeVersion warns when the runtime on socket does not
+// implement the CRI RuntimeConfig method, and fails when it cannot be asked.
+func ContainerRuntimeVersion(socket string) Check {
+	return Check{Name: "ContainerRuntimeVersion", Run: func() ([]string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), criCheckTimeout)
+		c, err := cri.Dial(ctx, socket)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("could not connect to the container runtime: %w", err)
+		}
+		defer c.Close()
+		c.CallTimeout = criCheckTimeout
+		ok, err := c.RuntimeConfigImplemented(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("could not check if the runtime config is available: %w", err)
+		}
+		if !ok {
+			return []string{runtimeConfigMissing}, nil
 		}
 		return nil, nil
 	}}

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net"
 	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +24,9 @@ type fakeHost struct {
 	dirs      map[string][]string // directory -> entry names
 	dirErr    error
 	path      map[string]bool // executables found
-	usedPorts map[int]bool
+	usedPorts map[int]bool    // held on every address
+	usedOn    map[string]bool // "address:port" held on that address only
+	asked     map[int]string  // port -> the address it was last checked on
 	cgroupV2  bool
 }
 
@@ -30,7 +34,27 @@ func (h *fakeHost) UID() int                { return h.uid }
 func (h *fakeHost) NumCPU() int             { return h.cpus }
 func (h *fakeHost) MemoryMiB() (int, error) { return h.memMiB, h.memErr }
 func (h *fakeHost) CgroupV2() bool          { return h.cgroupV2 }
-func (h *fakeHost) PortFree(port int) bool  { return !h.usedPorts[port] }
+func (h *fakeHost) PortFree(port int) bool  { return h.PortFreeOn("", port) }
+
+// PortFreeOn answers as the kernel does: a port held on every address
+// conflicts with any address, one held on an address conflicts with that
+// address and with all addresses.
+func (h *fakeHost) PortFreeOn(address string, port int) bool {
+	if h.asked == nil {
+		h.asked = map[int]string{}
+	}
+	h.asked[port] = address
+	if h.usedPorts[port] {
+		return false
+	}
+	for hp := range h.usedOn {
+		a, p, _ := net.SplitHostPort(hp)
+		if p == strconv.Itoa(port) && (address == "" || a == address) {
+			return false
+		}
+	}
+	return true
+}
 
 func (h *fakeHost) ReadFile(p string) ([]byte, error) {
 	if c, ok := h.files[p]; ok {
@@ -120,8 +144,16 @@ func TestChecks(t *testing.T) {
 		{"mem-low", func(h *fakeHost) { h.memMiB = 1024 }, func(h Host) Check { return Mem(h, 1700) }, result{"Mem", 0, "1024 MB"}},
 		{"mem-unreadable-warns", func(h *fakeHost) { h.memErr = errors.New("no sysinfo") }, func(h Host) Check { return Mem(h, 1700) }, result{"Mem", 1, ""}},
 
-		{"port-free", func(h *fakeHost) {}, func(h Host) Check { return Port(h, 6443) }, result{"Port-6443", 0, ""}},
-		{"port-used", func(h *fakeHost) { h.usedPorts = map[int]bool{10250: true} }, func(h Host) Check { return Port(h, 10250) }, result{"Port-10250", 0, "port 10250 is in use"}},
+		{"port-free", func(h *fakeHost) {}, func(h Host) Check { return Port(h, "", 6443) }, result{"Port-6443", 0, ""}},
+		{"port-used", func(h *fakeHost) { h.usedPorts = map[int]bool{10250: true} }, func(h Host) Check { return Port(h, "", 10250) }, result{"Port-10250", 0, "Port 10250 is in use"}},
+		{"port-used-on-address", func(h *fakeHost) { h.usedOn = map[string]bool{"10.0.0.1:6443": true} }, func(h Host) Check { return Port(h, "10.0.0.1", 6443) },
+			result{"Port-6443", 0, "Port 6443 is in use"}},
+		{"port-used-on-other-address", func(h *fakeHost) { h.usedOn = map[string]bool{"127.0.0.1:6443": true} }, func(h Host) Check { return Port(h, "10.0.0.1", 6443) },
+			result{"Port-6443", 0, ""}},
+		{"port-used-on-an-address-checked-on-all", func(h *fakeHost) { h.usedOn = map[string]bool{"127.0.0.1:6443": true} }, func(h Host) Check { return Port(h, "", 6443) },
+			result{"Port-6443", 0, "Port 6443 is in use"}},
+		{"port-used-everywhere-checked-on-address", func(h *fakeHost) { h.usedPorts = map[int]bool{6443: true} }, func(h Host) Check { return Port(h, "10.0.0.1", 6443) },
+			result{"Port-6443", 0, "Port 6443 is in use"}},
 
 		{"file-available", func(h *fakeHost) {}, func(h Host) Check { return FileAvailable(h, "/etc/kubernetes/manifests/kube-apiserver.yaml") },
 			result{"FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml", 0, ""}},
@@ -306,7 +338,7 @@ func TestRealisticHost(t *testing.T) {
 	h.usedPorts = map[int]bool{6443: true}
 	h.dirs["/var/lib/etcd"] = []string{"member"}
 	checks := []Check{
-		IsPrivilegedUser(h), NumCPU(h, 2), Mem(h, 1700), Port(h, 6443), Port(h, 10250),
+		IsPrivilegedUser(h), NumCPU(h, 2), Mem(h, 1700), Port(h, "", 6443), Port(h, "", 10250),
 		FileAvailable(h, "/etc/kubernetes/manifests/kube-apiserver.yaml"), DirAvailable(h, "/var/lib/etcd"),
 		FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1"), InPath(h, "crictl", true), SystemVerification(h),
 	}

@@ -8,9 +8,11 @@ package uploadconfig
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 
@@ -74,10 +76,52 @@ func UploadKubeadmConfig(ctx context.Context, client clientset.Interface, cfg *k
 // ReadClusterConfiguration reads the ClusterConfiguration stored in the
 // cluster, as join and upgrade do.
 func ReadClusterConfiguration(ctx context.Context, client clientset.Interface) (*kubeadm.ClusterConfiguration, error) {
+	cm, err := getKubeadmConfig(ctx, client)
+	if err != nil {
+		return nil, err
+	}
+	return decodeClusterConfiguration(cm)
+}
+
+// FetchClusterConfiguration is ReadClusterConfiguration for a cluster that
+// may not answer yet: a failed read is tried again every interval until ctx
+// ends (the caller's KubernetesAPICall timeout), and then the last failure
+// is returned. A refusal of the credentials (401 or 403) is returned at
+// once: waiting does not change it. A ConfigMap that cannot be decoded is
+// not read again.
+func FetchClusterConfiguration(ctx context.Context, client clientset.Interface, interval time.Duration) (*kubeadm.ClusterConfiguration, error) {
+	var last error
+	for {
+		cm, err := getKubeadmConfig(ctx, client)
+		if err == nil {
+			return decodeClusterConfiguration(cm)
+		}
+		if apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) {
+			return nil, err
+		}
+		if last == nil || ctx.Err() == nil {
+			// A read cut short by the end of ctx says less than the one before.
+			last = err
+		}
+		t := time.NewTimer(interval)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, last
+		case <-t.C:
+		}
+	}
+}
+
+func getKubeadmConfig(ctx context.Context, client clientset.Interface) (*corev1.ConfigMap, error) {
 	cm, err := client.CoreV1().ConfigMaps(constants.KubeSystemNamespace).Get(ctx, constants.KubeadmConfigConfigMap, metav1.GetOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("read ConfigMap %s/%s: %w", constants.KubeSystemNamespace, constants.KubeadmConfigConfigMap, err)
 	}
+	return cm, nil
+}
+
+func decodeClusterConfiguration(cm *corev1.ConfigMap) (*kubeadm.ClusterConfiguration, error) {
 	data, ok := cm.Data[constants.ClusterConfigurationKey]
 	if !ok {
 		return nil, fmt.Errorf("ConfigMap %s/%s has no %s key", constants.KubeSystemNamespace, constants.KubeadmConfigConfigMap, constants.ClusterConfigurationKey)

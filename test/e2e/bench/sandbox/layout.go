@@ -75,10 +75,21 @@ var binds = []struct{ src, dst string }{
 	{"bin", "/usr/local/bin"},
 }
 
-// fileBinds are node-private files mounted over host files.
+// fileBinds are node-private files mounted over host files. The users
+// database is the node's own, so that kubeadm's RootlessControlPlane users
+// are created on the node, never on the host.
 var fileBinds = []struct{ src, dst string }{
 	{"hosts", "/etc/hosts"},
 	{"resolv.conf", "/etc/resolv.conf"},
+	{"passwd", "/etc/passwd"},
+	{"group", "/etc/group"},
+}
+
+// usersDatabase are the host files a node starts its own users database
+// from, copied once when the node is made.
+var usersDatabase = []struct{ src, dst string }{
+	{"/etc/passwd", "passwd"},
+	{"/etc/group", "group"},
 }
 
 // tmpfsMounts are fresh at every boot of a node, as /run is on a real host.

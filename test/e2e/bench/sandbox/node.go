@@ -52,6 +52,19 @@ func (n *Node) prepare() error {
 			return fmt.Errorf("node %s: %w", n.Name, err)
 		}
 	}
+	for _, u := range usersDatabase {
+		dst := filepath.Join(dir, u.dst)
+		if _, err := os.Stat(dst); err == nil {
+			continue // the node's users outlive its restarts
+		}
+		b, err := os.ReadFile(u.src)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		if err := writeFileAtomic(dst, b, 0o644); err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+	}
 	return n.linkBinaries(n.Version)
 }
 
