@@ -11,7 +11,7 @@ E2E_TIMEOUT ?= 80m
 E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict|TestRootlessControlPlane
 E2E_RUN ?= ^($(E2E_CI_SET))$$
 
-.PHONY: build test vet fmt-check fuzz e2e e2e-full artifacts e2e-clean root-check up down bench-init bench-join bench-upgrade
+.PHONY: build test vet fmt-check fuzz e2e e2e-full e2e-faults artifacts e2e-clean root-check up down bench-init bench-join bench-upgrade
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -54,6 +54,13 @@ e2e: root-check build
 # Every scenario, including those CI leaves out.
 e2e-full: root-check build
 	$(MAKE) e2e E2E_RUN=.
+
+# The fault matrix: init and joins killed with SIGKILL at every phase
+# boundary (FAULT_POINTS=all: after every phase) and run again; the
+# tables go to _artifacts/fault-matrix.md too.
+e2e-faults: root-check build
+	mkdir -p _artifacts && rm -f _artifacts/fault-matrix.md
+	FAULT_MATRIX_OUT=$(CURDIR)/_artifacts/fault-matrix.md $(MAKE) e2e E2E_RUN='^TestFaultMatrix'
 
 e2e-clean: root-check build
 	$(BIN)/bench clean

@@ -20,6 +20,8 @@ const (
 	EtcdDataDir          = "/var/lib/etcd"
 	// InitStateFile, under TempDir, records init's progress on the node.
 	InitStateFile = "kubeadm-init.state"
+	// JoinStateFile, under TempDir, records join's progress on the node.
+	JoinStateFile = "kubeadm-join.state"
 )
 
 // Kubeconfig file names under KubernetesDir.

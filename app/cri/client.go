@@ -81,7 +81,7 @@ func Dial(ctx context.Context, endpoint string) (*Client, error) {
 	defer cancel()
 	if _, err := c.runtime.Version(cctx, &runtimeapi.VersionRequest{}); err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("connect to the container runtime at %s: the CRI v1 API does not answer: %s", endpoint, message(err))
+		return nil, wrapCall(err, "connect to the container runtime at %s: the CRI v1 API does not answer", endpoint)
 	}
 	return c, nil
 }
@@ -98,7 +98,7 @@ func (c *Client) ListPodSandboxes(ctx context.Context) ([]Sandbox, error) {
 	defer cancel()
 	resp, err := c.runtime.ListPodSandbox(cctx, &runtimeapi.ListPodSandboxRequest{})
 	if err != nil {
-		return nil, fmt.Errorf("list pod sandboxes through %s: %s", c.endpoint, message(err))
+		return nil, wrapCall(err, "list pod sandboxes through %s", c.endpoint)
 	}
 	out := make([]Sandbox, 0, len(resp.GetItems()))
 	for _, s := range resp.GetItems() {
@@ -115,7 +115,7 @@ func (c *Client) StopPodSandbox(ctx context.Context, id string) error {
 	cctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	if _, err := c.runtime.StopPodSandbox(cctx, &runtimeapi.StopPodSandboxRequest{PodSandboxId: id}); err != nil {
-		return fmt.Errorf("stop pod sandbox %s through %s: %s", id, c.endpoint, message(err))
+		return wrapCall(err, "stop pod sandbox %s through %s", id, c.endpoint)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (c *Client) RemovePodSandbox(ctx context.Context, id string) error {
 	cctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	if _, err := c.runtime.RemovePodSandbox(cctx, &runtimeapi.RemovePodSandboxRequest{PodSandboxId: id}); err != nil {
-		return fmt.Errorf("remove pod sandbox %s through %s: %s", id, c.endpoint, message(err))
+		return wrapCall(err, "remove pod sandbox %s through %s", id, c.endpoint)
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func (c *Client) ImagePresent(ctx context.Context, image string) (bool, error) {
 	defer cancel()
 	resp, err := c.images.ImageStatus(cctx, &runtimeapi.ImageStatusRequest{Image: &runtimeapi.ImageSpec{Image: image}})
 	if err != nil {
-		return false, fmt.Errorf("ask %s for the status of image %s: %s", c.endpoint, image, message(err))
+		return false, wrapCall(err, "ask %s for the status of image %s", c.endpoint, image)
 	}
 	return resp.GetImage() != nil, nil
 }
@@ -166,7 +166,7 @@ func (c *Client) PullImage(ctx context.Context, image string) error {
 	cctx, cancel := context.WithTimeout(ctx, d)
 	defer cancel()
 	if _, err := c.images.PullImage(cctx, &runtimeapi.PullImageRequest{Image: &runtimeapi.ImageSpec{Image: image}}); err != nil {
-		return fmt.Errorf("pull image %s through %s: %s", image, c.endpoint, message(err))
+		return wrapCall(err, "pull image %s through %s", image, c.endpoint)
 	}
 	return nil
 }
@@ -181,6 +181,27 @@ func (c *Client) callCtx(ctx context.Context) (context.Context, context.CancelFu
 
 // message is a gRPC error's text on one line, without the "rpc error:"
 // wrapping when it has a status.
+// callError is a failed CRI call: it reads as what was asked and the
+// call's gRPC code and message on one line, and unwraps to the gRPC error,
+// so that status.FromError and errors.Is still see its status.
+type callError struct {
+	what string
+	err  error
+}
+
+func (e *callError) Error() string { return e.what + ": " + message(e.err) }
+func (e *callError) Unwrap() error { return e.err }
+
+// GRPCStatus is the call's status, for status.FromError and status.Code.
+func (e *callError) GRPCStatus() *status.Status {
+	s, _ := status.FromError(e.err)
+	return s
+}
+
+func wrapCall(err error, format string, args ...any) error {
+	return &callError{what: fmt.Sprintf(format, args...), err: err}
+}
+
 func message(err error) string {
 	msg := err.Error()
 	if s, ok := status.FromError(err); ok {

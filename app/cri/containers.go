@@ -2,7 +2,6 @@ package cri
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -21,7 +20,7 @@ func (c *Client) RunningContainers(ctx context.Context, podUID string) ([]string
 		LabelSelector: map[string]string{LabelPodUID: podUID},
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("list the containers of pod %s through %s: %s", podUID, c.endpoint, message(err))
+		return nil, wrapCall(err, "list the containers of pod %s through %s", podUID, c.endpoint)
 	}
 	var ids []string
 	for _, ct := range resp.GetContainers() {
@@ -35,7 +34,7 @@ func (c *Client) StopContainer(ctx context.Context, id string, timeout int64) er
 	cctx, cancel := c.callCtx(ctx)
 	defer cancel()
 	if _, err := c.runtime.StopContainer(cctx, &runtimeapi.StopContainerRequest{ContainerId: id, Timeout: timeout}); err != nil {
-		return fmt.Errorf("stop container %s through %s: %s", id, c.endpoint, message(err))
+		return wrapCall(err, "stop container %s through %s", id, c.endpoint)
 	}
 	return nil
 }
@@ -59,7 +58,7 @@ func (c *Client) ExitedSince(ctx context.Context, labels map[string]string, sinc
 		LabelSelector: labels,
 	}})
 	if err != nil {
-		return nil, fmt.Errorf("list exited containers through %s: %s", c.endpoint, message(err))
+		return nil, wrapCall(err, "list exited containers through %s", c.endpoint)
 	}
 	list := resp.GetContainers()
 	sort.Slice(list, func(i, j int) bool { return list[i].GetCreatedAt() > list[j].GetCreatedAt() })

@@ -7,12 +7,12 @@ package initflow
 import (
 	"context"
 	"crypto/x509"
-	"fmt"
 	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -185,12 +185,17 @@ func (d *Data) certsDirFor(base string) string {
 
 // endpoint is where nodes reach the API: the controlPlaneEndpoint, or this
 // node's advertise address and port.
+// A controlPlaneEndpoint without a port gets the local bind port, as
+// upstream gives it, so that the join command has host:port.
 func (d *Data) endpoint() string {
-	if d.cfg.Cluster.ControlPlaneEndpoint != "" {
-		return d.cfg.Cluster.ControlPlaneEndpoint
-	}
 	ep := d.cfg.Init.LocalAPIEndpoint
-	return fmt.Sprintf("%s:%d", ep.AdvertiseAddress, ep.BindPort)
+	if cpe := d.cfg.Cluster.ControlPlaneEndpoint; cpe != "" {
+		if _, _, err := net.SplitHostPort(cpe); err == nil {
+			return cpe
+		}
+		return net.JoinHostPort(strings.Trim(cpe, "[]"), strconv.Itoa(int(ep.BindPort)))
+	}
+	return net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort)))
 }
 
 // joinCommand builds the worker or control-plane join command.

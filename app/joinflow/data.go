@@ -57,6 +57,10 @@ type Data struct {
 	discoverFn func(context.Context, *Data) error
 	// rootless prepares the components' users (RootlessControlPlane).
 	rootless *users.Rootless
+	// fullRun is a join of every phase (not `join phase`), which records
+	// its progress in the state file; resuming continues an interrupted
+	// one; marked says the state file says so.
+	fullRun, resuming, marked bool
 }
 
 // NewData prepares a run.

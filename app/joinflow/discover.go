@@ -37,6 +37,9 @@ func needsCluster(run func(context.Context, progress.Phase, *Data) error) func(c
 		if err := d.ensureDiscovered(ctx); err != nil {
 			return err
 		}
+		if err := d.markWriting(); err != nil {
+			return err
+		}
 		return run(ctx, out, d)
 	}
 }

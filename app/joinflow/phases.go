@@ -72,8 +72,15 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
+	d.fullRun = true
+	if err := d.checkState(); err != nil {
+		return d, err
+	}
 	skip := append(append([]string{}, o.SkipPhases...), o.Config.Join.SkipPhases...)
-	return d, Runner(o.Out).Run(ctx, d, skip)
+	if err := Runner(o.Out).Run(ctx, d, skip); err != nil {
+		return d, err
+	}
+	return d, d.markCompleted()
 }
 
 // RunPhase runs one phase; a phase that needs the cluster discovers it.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
@@ -57,6 +58,23 @@ func (d *Data) controlPlaneChecks() []preflight.Check {
 	return checks
 }
 
+// leaveOutOwn drops, when an interrupted join continues, the checks that
+// its own earlier run fails: files it wrote, ports its components listen
+// on and the data directory its etcd member fills.
+func (d *Data) leaveOutOwn(checks []preflight.Check) []preflight.Check {
+	if !d.resuming {
+		return checks
+	}
+	var kept []preflight.Check
+	for _, c := range checks {
+		if strings.HasPrefix(c.Name, "FileAvailable-") || strings.HasPrefix(c.Name, "Port-") || strings.HasPrefix(c.Name, "DirAvailable-") {
+			continue
+		}
+		kept = append(kept, c)
+	}
+	return kept
+}
+
 // runChecks runs checks, reports their warnings and returns their failures.
 func runChecks(out progress.Phase, checks []preflight.Check, ignore []string) error {
 	r := preflight.Run(checks, ignore)
@@ -87,7 +105,10 @@ func (d *Data) fetchSharedCerts(ctx context.Context, out progress.Phase) error {
 func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	j := d.join()
 	ignore := append(append([]string{}, d.IgnorePreflightErrors...), j.NodeRegistration.IgnorePreflightErrors...)
-	if err := runChecks(out, d.preflightChecks(), ignore); err != nil {
+	if d.resuming {
+		out.Infof("continuing a join of this node that stopped part-way; checks of its own files, ports and Node name are left out")
+	}
+	if err := runChecks(out, d.leaveOutOwn(d.preflightChecks()), ignore); err != nil {
 		return err
 	}
 	if err := d.discover(ctx); err != nil {
@@ -96,8 +117,10 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	out.Infof("discovered cluster %s (Kubernetes %s) and checked its CA", d.tlsBootstrap.Clusters[constants.DefaultClusterName].Server, d.cluster.KubernetesVersion)
 	apiCtx, cancel := withTimeout(ctx, d.apiTimeout())
 	defer cancel()
-	if err := d.nameTaken(apiCtx); err != nil {
-		return err
+	if !d.resuming {
+		if err := d.nameTaken(apiCtx); err != nil {
+			return err
+		}
 	}
 	if !d.controlPlane() {
 		return nil
@@ -105,7 +128,7 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if d.cluster.ControlPlaneEndpoint == "" {
 		return fmt.Errorf("the cluster has no controlPlaneEndpoint, so it cannot have more than one control plane: it must be initialised with --control-plane-endpoint (a load balancer or DNS name in front of the API servers)")
 	}
-	if err := runChecks(out, d.controlPlaneChecks(), ignore); err != nil {
+	if err := runChecks(out, d.leaveOutOwn(d.controlPlaneChecks()), ignore); err != nil {
 		return err
 	}
 	if j.ControlPlane.CertificateKey != "" {

@@ -155,9 +155,19 @@ type failureCase struct {
 // names what is wrong.
 func checkFailures(t *testing.T, cases []failureCase) {
 	t.Helper()
+	checkFailuresWith(t, cases, nil)
+}
+
+// checkFailuresWith is checkFailures with more checks of each run: after
+// is called with its stdout once the run has ended.
+func checkFailuresWith(t *testing.T, cases []failureCase, after func(t *testing.T, stdout string)) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			code, out, errOut := runArgs(c.args...)
+			if after != nil {
+				defer after(t, out)
+			}
 			if code == 0 {
 				t.Fatalf("exit 0; stdout %q", out)
 			}

@@ -31,9 +31,15 @@ const e2eCertificateKey = "0123456789abcdef0123456789abcdef0123456789abcdef01234
 // certificates and returns the join command's CA hash.
 func haInit(t *testing.T, c *sandbox.Cluster, cpNames []string) initResult {
 	t.Helper()
+	return haInitWith(t, c, cpNames, "")
+}
+
+// haInitWith is haInit with more ClusterConfiguration fields.
+func haInitWith(t *testing.T, c *sandbox.Cluster, cpNames []string, extraCluster string) initResult {
+	t.Helper()
 	must(t, c.StartLB(context.Background(), 6443, cpNames), "start the load balancer")
 	cp1 := c.Nodes[0]
-	cfg := strings.Replace(initConfig("v1.37.1", "controlPlaneEndpoint: "+c.LB.Endpoint()+"\n"),
+	cfg := strings.Replace(initConfig("v1.37.1", "controlPlaneEndpoint: "+c.LB.Endpoint()+"\n"+extraCluster),
 		"kind: InitConfiguration\n", "kind: InitConfiguration\ncertificateKey: "+e2eCertificateKey+"\n", 1)
 	installKubeadm(t, cp1, cfg)
 	out, err := kubeadm(t, cp1, context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs", "-o", "json")

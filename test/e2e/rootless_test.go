@@ -70,15 +70,7 @@ func TestRootlessControlPlane(t *testing.T) {
 	must(t, err, "read the host's /etc/group")
 	c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.37.1"}, sandbox.NodeOptions{Name: "cp2", Version: "v1.37.1"})
 	cp1, cp2 := c.Nodes[0], c.Nodes[1]
-	must(t, c.StartLB(context.Background(), 6443, []string{"cp1", "cp2"}), "start the load balancer")
-	cfg := strings.Replace(initConfig("v1.37.1", "controlPlaneEndpoint: "+c.LB.Endpoint()+"\nfeatureGates:\n  RootlessControlPlane: true\n"),
-		"kind: InitConfiguration\n", "kind: InitConfiguration\ncertificateKey: "+e2eCertificateKey+"\n", 1)
-	installKubeadm(t, cp1, cfg)
-	out, err := kubeadm(t, cp1, context.Background(), "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification", "--upload-certs", "-o", "json")
-	if err != nil {
-		t.Fatalf("init failed: %v\n%s", err, out)
-	}
-	r := parseInitResult(t, out)
+	r := haInitWith(t, c, []string{"cp1", "cp2"}, "featureGates:\n  RootlessControlPlane: true\n")
 	joinNode(t, cp2, c, r, true)
 	client := adminClient(t, cp1)
 	for _, n := range c.Nodes {
@@ -122,7 +114,7 @@ func TestRootlessControlPlane(t *testing.T) {
 	})
 
 	// Renewed files keep their owners; an upgrade re-applies the users.
-	out, err = kubeadm(t, cp1, context.Background(), "certs", "renew", "all")
+	out, err := kubeadm(t, cp1, context.Background(), "certs", "renew", "all")
 	if err != nil {
 		t.Fatalf("certs renew all failed: %v\n%s", err, out)
 	}

@@ -1,0 +1,78 @@
+package joinflow
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
+	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
+)
+
+// TestJoinState checks the join state file: a finished join is refused, an
+// interrupted one continues for the same node name only (leaving out the
+// checks of its own files and ports), and the first write records it.
+func TestJoinState(t *testing.T) {
+	newData := func(t *testing.T, dir, name string) *Data {
+		j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: name}}
+		d, err := NewData(Options{Config: &config.Join{Join: j}, Out: &progress.Human{W: io.Discard},
+			Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.fullRun = true
+		return d
+	}
+	write := func(t *testing.T, dir, content string) {
+		if err := os.MkdirAll(filepath.Join(dir, "tmp"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tmp", "kubeadm-join.state"), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	checks := []preflight.Check{{Name: "FileAvailable--etc-kubernetes-kubelet.conf"}, {Name: "Port-10250"}, {Name: "DirAvailable--var-lib-etcd"}, {Name: "Swap"}}
+
+	fresh := newData(t, t.TempDir(), "w1")
+	if err := fresh.checkState(); err != nil || fresh.resuming || len(fresh.leaveOutOwn(checks)) != 4 {
+		t.Fatalf("a fresh node: %v, resuming %v", err, fresh.resuming)
+	}
+	if err := fresh.markWriting(); err != nil {
+		t.Fatal(err)
+	}
+	if s, n := fresh.state(); s != joinRunning || n != "w1" {
+		t.Errorf("after the first write the state is %q %q", s, n)
+	}
+	if err := fresh.markCompleted(); err != nil {
+		t.Fatal(err)
+	}
+	again := newData(t, fresh.KubernetesDir, "w1")
+	if err := again.checkState(); err == nil || !strings.Contains(err.Error(), "already joined the cluster as w1") || !strings.Contains(err.Error(), "kubeadm reset") {
+		t.Errorf("a finished join: %v", err)
+	}
+
+	dir := t.TempDir()
+	write(t, dir, "in-progress w1\n")
+	other := newData(t, dir, "w2")
+	if err := other.checkState(); err == nil || !strings.Contains(err.Error(), "--node-name w1") {
+		t.Errorf("another node name: %v", err)
+	}
+	same := newData(t, dir, "w1")
+	if err := same.checkState(); err != nil || !same.resuming {
+		t.Fatalf("the same join again: %v, resuming %v", err, same.resuming)
+	}
+	if kept := same.leaveOutOwn(checks); len(kept) != 1 || kept[0].Name != "Swap" {
+		t.Errorf("a continued join keeps %v", kept)
+	}
+
+	dry := newData(t, dir, "w1")
+	dry.DryRun = true
+	if err := dry.checkState(); err != nil || dry.resuming {
+		t.Errorf("a dry run ignores the state: %v %v", err, dry.resuming)
+	}
+}
