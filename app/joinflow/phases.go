@@ -78,7 +78,7 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 	}
 	skip := append(append([]string{}, o.SkipPhases...), o.Config.Join.SkipPhases...)
 	if err := Runner(o.Out).Run(ctx, d, skip); err != nil {
-		return d, err
+		return d, d.rollBack(ctx, err)
 	}
 	return d, d.markCompleted()
 }

@@ -1,6 +1,8 @@
 package joinflow
 
 import (
+	"context"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -74,5 +76,28 @@ func TestJoinState(t *testing.T) {
 	dry.DryRun = true
 	if err := dry.checkState(); err != nil || dry.resuming {
 		t.Errorf("a dry run ignores the state: %v %v", err, dry.resuming)
+	}
+}
+
+// TestRollBackSaysWhatToRun checks what a failed join answers: nothing is
+// added when nothing was written, and once it wrote, the error says what to
+// run (the cluster-side undoing is proven by TestFaultMatrixJoin).
+func TestRollBackSaysWhatToRun(t *testing.T) {
+	dir := t.TempDir()
+	j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "w1"}}
+	d, err := NewData(Options{Config: &config.Join{Join: j}, Out: &progress.Human{W: io.Discard},
+		Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cause := errors.New("phase kubelet-wait-bootstrap: timed out")
+	if got := d.rollBack(context.Background(), cause); got != cause {
+		t.Errorf("nothing written: %v", got)
+	}
+	d.marked = true
+	d.cluster = &kubeadm.ClusterConfiguration{}
+	got := d.rollBack(context.Background(), cause)
+	if !errors.Is(got, cause) || !strings.Contains(got.Error(), "run the same join again to continue, or 'kubeadm reset' to clean this node") {
+		t.Errorf("after writes: %v", got)
 	}
 }

@@ -101,6 +101,11 @@ func NewData(o Options) (*Data, error) {
 			return nil, err
 		}
 	}
+	if o.Out != nil {
+		if err := d.putBackInterrupted(progress.Phase{R: o.Out, Name: "preflight"}); err != nil {
+			return nil, err
+		}
+	}
 	d.lcp, d.isCP, err = ReadLocalControlPlane(run.ManifestsDir)
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -16,7 +17,11 @@ import (
 // and kinder render from their templates (testdata/callers, each file
 // naming its template), and checks that `config validate` gives upstream
 // kubeadm v1.37.1's verdict on each; the init files upstream runs with
-// `init --dry-run` on a node run here too.
+// `init --dry-run` on a node run here too, and so do the join files with
+// `join --dry-run` against a control plane at the address they name.
+// caHashLine is a caCertHashes entry of a configuration file.
+var caHashLine = regexp.MustCompile(`(?m)^(\s*- )sha256:[0-9a-f]{64}$`)
+
 func TestCallersConfigsGetUpstreamsVerdict(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "callers", "*.yaml"))
 	must(t, err, "list the callers' configurations")
@@ -26,7 +31,7 @@ func TestCallersConfigsGetUpstreamsVerdict(t *testing.T) {
 	// Both tools run inside a node, where nothing off this machine can be
 	// reached: upstream looks a version up on the network when a file
 	// names none.
-	c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.37.1"})
+	c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.37.1"}, sandbox.NodeOptions{Name: "w1", Version: "v1.37.1"})
 	n := c.Nodes[0]
 	installKubeadm(t, n, "")
 	ctx := context.Background()
@@ -34,7 +39,7 @@ func TestCallersConfigsGetUpstreamsVerdict(t *testing.T) {
 		out, err := runKubeadm(t, n, ctx, bin, "config", "validate", "--config", path)
 		return err == nil, strings.TrimSpace(out)
 	}
-	var initFiles []string
+	var initFiles, joinFiles []string
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		must(t, err, "read %s", f)
@@ -48,6 +53,9 @@ func TestCallersConfigsGetUpstreamsVerdict(t *testing.T) {
 		}
 		if upOK && strings.Contains(filepath.Base(f), "-init") {
 			initFiles = append(initFiles, path)
+		}
+		if upOK && strings.Contains(filepath.Base(f), "-join") {
+			joinFiles = append(joinFiles, f)
 		}
 	}
 	// kinder creates its patches directory on every node; the nodes share
@@ -70,6 +78,42 @@ func TestCallersConfigsGetUpstreamsVerdict(t *testing.T) {
 			if err != nil {
 				t.Errorf("%s init --dry-run with %s: %v\n%s", bin, filepath.Base(path), err, lastLines(out, 15))
 			}
+		}
+	}
+	// The join files name a control plane at cp1's address with the bench's
+	// token: one is made there, and w1 runs each file with both tools.
+	// Whatever upstream's join --dry-run does with a file, this tool's does.
+	must(t, n.WriteFile(ctx, nodeConfigPath, []byte(initConfig("v1.37.1", "")), 0o600), "write the init configuration")
+	if out, err := kubeadm(t, n, ctx, "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification"); err != nil {
+		t.Fatalf("init for the join files: %v\n%s", err, out)
+	}
+	ca, err := n.ReadFile(ctx, "/etc/kubernetes/pki/ca.crt")
+	must(t, err, "read cp1's ca.crt")
+	hash := caHashOf(t, ca)
+	w := c.Nodes[1]
+	installKubeadm(t, w, "")
+	_, err = w.Run(ctx, "mkdir", "-p", "/kinder/patches")
+	must(t, err, "create kinder's patches directory on w1")
+	for _, f := range joinFiles {
+		b, err := os.ReadFile(f)
+		must(t, err, "read %s", f)
+		// kubespray hashes the cluster's CA into caCertHashes (the file
+		// holds the hash of a stand-in CA): so does the test.
+		b = caHashLine.ReplaceAll(b, []byte("${1}"+hash))
+		path := "/etc/kubernetes/callers/" + filepath.Base(f)
+		must(t, w.WriteFile(ctx, path, b, 0o600), "write %s on w1", f)
+		args := []string{"join", "--dry-run", "--config", path}
+		if !strings.Contains(string(b), "ignorePreflightErrors") {
+			args = append(args, "--ignore-preflight-errors=all")
+		}
+		upOut, upErr := runKubeadm(t, w, ctx, upstreamKubeadm, args...)
+		ourOut, ourErr := runKubeadm(t, w, ctx, "kubeadm", args...)
+		t.Logf("join --dry-run with %s: upstream %v, this tool %v", filepath.Base(f), upErr == nil, ourErr == nil)
+		if upErr == nil && ourErr != nil {
+			t.Errorf("join --dry-run with %s: upstream's succeeds, this tool's fails: %v\n%s", filepath.Base(f), ourErr, lastLines(ourOut, 10))
+		}
+		if upErr != nil && ourErr == nil {
+			t.Logf("join --dry-run with %s: upstream's fails (%s), this tool's succeeds", filepath.Base(f), lastLines(upOut, 2))
 		}
 	}
 }

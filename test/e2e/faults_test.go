@@ -291,5 +291,160 @@ func TestFaultMatrixJoin(t *testing.T) {
 			rerun(t, m, tc.scenario, point, tc.n, args, tc.healthy)
 		}
 	}
+	joinFailureRollsBack(t, m, c, r, cp1, cp3, client, writes)
+	m.print(t)
+}
+
+// joinFailureRollsBack makes a control-plane join fail after its etcd
+// member was promoted (a patch the new kube-apiserver refuses, so waiting
+// for the control plane times out): the join must remove its etcd member
+// and its Node object, say what to run, and the same join run again with
+// the patch gone must continue and converge.
+func joinFailureRollsBack(t *testing.T, m *faultMatrix, c *sandbox.Cluster, r initResult, cp1, cp3 *sandbox.Node, client clientset.Interface, writes func(ctx context.Context) error) {
+	t.Helper()
+	resetNode(t, cp3, client)
+	checkEtcdVoters(t, cp1, etcdEndpoints(cp1, c.Nodes[1]), 2)
+	patches := "/etc/kubernetes/fault-patches"
+	must(t, cp3.WriteFile(context.Background(), patches+"/kube-apiserver+json.yaml",
+		[]byte("- op: add\n  path: /spec/containers/0/command/-\n  value: --no-such-flag=1\n"), 0o600), "write the patch")
+	cfg := fmt.Sprintf(`apiVersion: kubeadm.k8s.io/v1beta4
+kind: JoinConfiguration
+discovery:
+  bootstrapToken:
+    apiServerEndpoint: %s
+    token: %s
+    caCertHashes: [%s]
+controlPlane:
+  certificateKey: %s
+nodeRegistration:
+  ignorePreflightErrors: [SystemVerification]
+patches:
+  directory: %s
+timeouts:
+  controlPlaneComponentHealthCheck: 40s
+`, c.LB.Endpoint(), e2eToken, r.CACertHash, e2eCertificateKey, patches)
+	must(t, cp3.WriteFile(context.Background(), "/etc/kubernetes/fault-join.yaml", []byte(cfg), 0o600), "write the join configuration")
+	args := []string{"join", "--config", "/etc/kubernetes/fault-join.yaml"}
+	out, err := kubeadm(t, cp3, context.Background(), args...)
+	row := faultRow{scenario: "control-plane join", killPoint: "failed in wait-control-plane (kube-apiserver refuses a patched flag)"}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	last := lines[len(lines)-1]
+	if err == nil || !strings.Contains(last, "removed its etcd member and its Node object from the cluster") || !strings.Contains(last, "run the same join again") {
+		t.Errorf("the failed join did not undo itself as expected (err %v): %s", err, last)
+	}
+	resp, merr := etcdMembers(context.Background(), t, cp1, etcdEndpoints(cp1, c.Nodes[1]))
+	if merr != nil || len(resp.Members) != 2 {
+		t.Errorf("after the failed join etcd should have its 2 members again: %v %v", resp, merr)
+	}
+	if err := poll(time.Minute, writes); err != nil {
+		t.Errorf("after the failed join the cluster does not serve writes: %v", err)
+	}
+	must(t, cp3.Exec(context.Background(), nil, nil, nil, "rm", "-f", patches+"/kube-apiserver+json.yaml"), "remove the patch")
+	start := time.Now()
+	out, err = kubeadm(t, cp3, context.Background(), args...)
+	if err != nil {
+		t.Errorf("the join run again did not converge: %v\n%s", err, out)
+		row.outcome = "rolled back; the re-run FAILED"
+	} else if herr := poll(3*time.Minute, func(ctx context.Context) error { return controlPlaneHealthy(ctx, client, "cp3") }); herr != nil {
+		t.Errorf("after the re-run cp3 is not healthy: %v", herr)
+		row.outcome = "rolled back; the re-run did not make cp3 healthy"
+	} else {
+		row.outcome, row.converge = "rolled back its etcd member and Node; the re-run (patch removed) converged", time.Since(start)
+	}
+	checkEtcdVoters(t, cp1, etcdEndpoints(cp1, c.Nodes[1], cp3), 3)
+	m.add(row)
+}
+
+// killOnMessage runs args on n with -o json and kills the tool with SIGKILL
+// once an info line containing message has been printed.
+func killOnMessage(t *testing.T, n *sandbox.Node, args []string, message string) bool {
+	t.Helper()
+	cmd, err := n.Command(context.Background(), append(append([]string{"kubeadm"}, args...), "-o", "json")...)
+	must(t, err, "command")
+	stdout, err := cmd.StdoutPipe()
+	must(t, err, "pipe")
+	must(t, cmd.Start(), "start %v", args)
+	killed := false
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		var ev struct{ Event, Message string }
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Event == "info" && strings.Contains(ev.Message, message) {
+			must(t, cmd.Process.Kill(), "kill kubeadm")
+			killed = true
+			break
+		}
+	}
+	_ = cmd.Wait()
+	return killed
+}
+
+// TestFaultMatrixUpgrade kills `upgrade apply` of a one-node v1.36.3
+// cluster made by upstream kubeadm, inside the steps of etcd and
+// kube-apiserver (after the backup, after the old Pod stopped, after the
+// new manifest was written) and after its control-plane phase (every phase
+// and every component with FAULT_POINTS=all), runs the same command again
+// and requires the control plane at v1.37.1 and Ready. Each kill point
+// starts from a new v1.36.3 cluster (reset, then upstream's init).
+func TestFaultMatrixUpgrade(t *testing.T) {
+	c := newUpgradeCluster(t, "cp1")
+	cp1 := c.Nodes[0]
+	args := []string{"upgrade", "apply", toVersion, "--yes", "--ignore-preflight-errors=SystemVerification"}
+	components := []string{"etcd", "kube-apiserver"}
+	phases := []string{"control-plane"}
+	if os.Getenv("FAULT_POINTS") == "all" {
+		components = append(components, "kube-controller-manager", "kube-scheduler")
+		phases = []string{"preflight", "control-plane", "upload-config/kubeadm", "upload-config/kubelet", "kubelet-config", "bootstrap-token", "addon/coredns"}
+	}
+	type point struct{ name, phase, message string }
+	var points []point
+	for _, comp := range components {
+		for _, step := range []struct{ name, message string }{
+			{"backup of", ": previous manifest kept in"},
+			{"old Pod of", ": stopped after"},
+			{"new manifest of", ": wrote the new manifest"},
+		} {
+			points = append(points, point{name: step.name + " " + comp, message: comp + step.message})
+		}
+	}
+	for _, p := range phases {
+		points = append(points, point{name: "phase " + p, phase: p})
+	}
+	m := &faultMatrix{}
+	for i, p := range points {
+		if i > 0 {
+			if out, err := kubeadm(t, cp1, context.Background(), "reset", "--force", "--cleanup-tmp-dir"); err != nil {
+				t.Fatalf("reset: %v\n%s", err, out)
+			}
+		}
+		initOld(t, c, []string{"cp1"})
+		client := adminClient(t, cp1)
+		controlPlaneAt(t, client, "cp1", fromVersion, "3.6.8-0")
+		var killed bool
+		if p.phase != "" {
+			killed = killAfter(t, cp1, args, p.phase)
+		} else {
+			killed = killOnMessage(t, cp1, args, p.message)
+		}
+		if !killed {
+			t.Errorf("upgrade apply ended before %s", p.name)
+			continue
+		}
+		rerun(t, m, "upgrade apply", p.name, cp1, args, func(ctx context.Context) error {
+			client, err := freshAdminClient(ctx, cp1)
+			if err != nil {
+				return err
+			}
+			for comp, tag := range map[string]string{"etcd": "3.7.0-0", "kube-apiserver": toVersion, "kube-controller-manager": toVersion, "kube-scheduler": toVersion} {
+				pod, err := client.CoreV1().Pods("kube-system").Get(ctx, comp+"-cp1", metav1.GetOptions{})
+				if err != nil {
+					return err
+				}
+				if img := pod.Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+tag) || !podReady(pod) {
+					return fmt.Errorf("%s runs %s (Ready %v)", pod.Name, img, podReady(pod))
+				}
+			}
+			return nil
+		})
+	}
 	m.print(t)
 }

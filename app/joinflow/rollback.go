@@ -1,0 +1,136 @@
+package joinflow
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/manifests"
+)
+
+// rollbackTimeout bounds the undoing of a failed join.
+const rollbackTimeout = time.Minute
+
+// rollBack undoes, after a join failed part-way, what it did to the
+// cluster: this node's etcd member (a voter that never serves would put
+// quorum at risk), with its static Pod and data so that a new member can
+// start, and its Node object. The node's other files stay, so that the same
+// join run again continues; cause comes back with what was undone and what
+// to run.
+func (d *Data) rollBack(ctx context.Context, cause error) error {
+	if d.DryRun || !(d.marked || d.resuming) || d.cluster == nil {
+		return cause
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+	defer cancel()
+	var undone, failed []string
+	if d.controlPlane() && d.cluster.Etcd.External == nil {
+		switch removed, err := d.removeOwnEtcdMember(ctx); {
+		case err != nil:
+			failed = append(failed, err.Error())
+		case removed:
+			undone = append(undone, "its etcd member")
+		}
+	}
+	switch removed, err := d.deleteOwnNode(ctx); {
+	case err != nil:
+		failed = append(failed, err.Error())
+	case removed:
+		undone = append(undone, "its Node object")
+	}
+	next := "run the same join again to continue, or 'kubeadm reset' to clean this node"
+	switch {
+	case len(failed) > 0:
+		return fmt.Errorf("%w; undoing it failed (%s): %s", cause, strings.Join(failed, "; "), next)
+	case len(undone) > 0:
+		return fmt.Errorf("%w; removed %s from the cluster: %s", cause, strings.Join(undone, " and "), next)
+	}
+	return fmt.Errorf("%w: %s", cause, next)
+}
+
+// removeOwnEtcdMember removes the member with this node's peer URL, if the
+// cluster has one, then its static Pod and the data of the removed member.
+func (d *Data) removeOwnEtcdMember(ctx context.Context) (bool, error) {
+	if _, err := os.Stat(filepath.Join(d.certsDirOut(), "apiserver-etcd-client.key")); err != nil {
+		return false, nil // the join stopped before it could talk to etcd
+	}
+	node := manifests.EtcdNode{Name: d.join().NodeRegistration.Name, AdvertiseAddress: d.localEndpoint().AdvertiseAddress}
+	c, err := d.etcdClient(ctx)
+	if err != nil {
+		return false, fmt.Errorf("connect to etcd to remove member %s: %w", node.Name, err)
+	}
+	defer c.Close()
+	members, err := c.Members(ctx)
+	if err != nil {
+		return false, fmt.Errorf("list the etcd members: %w", err)
+	}
+	for _, m := range members {
+		if len(m.PeerURLs) == 0 || m.PeerURLs[0] != node.PeerURL() {
+			continue
+		}
+		// Its own member cannot be needed for quorum: the cluster had a
+		// quorum without it before this join.
+		if err := c.Remove(ctx, m.ID, true); err != nil {
+			return false, fmt.Errorf("remove etcd member %s: %w", m, err)
+		}
+		if err := os.Remove(filepath.Join(d.manifestsDir, constants.Etcd+".yaml")); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return true, fmt.Errorf("remove the etcd manifest: %w", err)
+		}
+		return true, emptyDir(d.cluster.Etcd.Local.DataDir)
+	}
+	return false, nil
+}
+
+// emptyDir removes what dir holds, keeping dir.
+func emptyDir(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("empty %s: %w", dir, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+			return fmt.Errorf("empty %s: %w", dir, err)
+		}
+	}
+	return nil
+}
+
+// deleteOwnNode deletes this node's Node object when its kubelet
+// registered one: with admin.conf on a control plane, else with the
+// kubelet's own credentials (a node may delete its own Node).
+func (d *Data) deleteOwnNode(ctx context.Context) (bool, error) {
+	name := d.join().NodeRegistration.Name
+	kubeconfig := filepath.Join(d.kubeDir, constants.KubeletKubeConfig)
+	if d.controlPlane() {
+		if _, err := os.Stat(filepath.Join(d.kubeDir, constants.AdminKubeConfig)); err == nil {
+			kubeconfig = filepath.Join(d.kubeDir, constants.AdminKubeConfig)
+		}
+	}
+	if _, err := os.Stat(kubeconfig); err != nil {
+		return false, nil // no credential: the kubelet never registered
+	}
+	c, err := apiclient.FromKubeconfig(kubeconfig)
+	if err != nil {
+		return false, fmt.Errorf("delete Node %s: %w", name, err)
+	}
+	err = c.CoreV1().Nodes().Delete(ctx, name, metav1.DeleteOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("delete Node %s: %w", name, err)
+	}
+	return true, nil
+}
