@@ -34,7 +34,16 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	actx, cancel := d.withAPITimeout(ctx)
 	defer cancel()
-	cluster, err := uploadconfig.ReadClusterConfiguration(actx, c)
+	read := uploadconfig.ReadClusterConfiguration
+	if d.putBack {
+		// The control plane put back from the backup is starting: wait for
+		// its API server (within the API call timeout) instead of failing.
+		out.Infof("waiting for the control plane put back from the backup to answer")
+		read = func(ctx context.Context, c clientset.Interface) (*kubeadm.ClusterConfiguration, error) {
+			return uploadconfig.FetchClusterConfiguration(ctx, c, time.Second)
+		}
+	}
+	cluster, err := read(actx, c)
 	if err != nil {
 		return err
 	}
