@@ -39,8 +39,20 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 		// The control plane put back from the backup is starting: wait for
 		// its API server (within the API call timeout) instead of failing.
 		out.Infof("waiting for the control plane put back from the backup to answer")
+		// A starting API server may refuse (403) before its authorizer has
+		// read the RBAC objects: that too is waited out.
 		read = func(ctx context.Context, c clientset.Interface) (*kubeadm.ClusterConfiguration, error) {
-			return uploadconfig.FetchClusterConfiguration(ctx, c, time.Second)
+			for {
+				cfg, err := uploadconfig.ReadClusterConfiguration(ctx, c)
+				if err == nil {
+					return cfg, nil
+				}
+				select {
+				case <-ctx.Done():
+					return nil, err
+				case <-time.After(time.Second):
+				}
+			}
 		}
 	}
 	cluster, err := read(actx, c)

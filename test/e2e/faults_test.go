@@ -159,13 +159,26 @@ func rerun(t *testing.T, m *faultMatrix, scenario, point string, n *sandbox.Node
 	m.add(row)
 }
 
-// resetNode resets n and deletes its Node object, as a user does before
-// joining it again.
+// resetNode resets n, makes sure its kubelet is stopped (as reset asks on a
+// host without systemd: the bench's supervisor may be restarting it just
+// then) and deletes its Node object, as a user does before joining it again.
 func resetNode(t *testing.T, n *sandbox.Node, client clientset.Interface) {
 	t.Helper()
 	if out, err := kubeadm(t, n, context.Background(), "reset", "--force"); err != nil {
 		t.Fatalf("reset of %s: %v\n%s", n.Name, err, out)
 	}
+	gone := 0
+	must(t, poll(time.Minute, func(context.Context) error {
+		pids, err := n.Processes("kubelet")
+		if err != nil || len(pids) > 0 {
+			gone = 0
+			return fmt.Errorf("kubelet processes %v: %v", pids, err)
+		}
+		if gone++; gone < 3 {
+			return fmt.Errorf("kubelet gone for %d checks", gone)
+		}
+		return nil
+	}), "the kubelet of %s stopped after reset", n.Name)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	_ = client.CoreV1().Nodes().Delete(ctx, n.Name, metav1.DeleteOptions{})
