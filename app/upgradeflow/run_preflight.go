@@ -5,10 +5,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"path/filepath"
 	"strings"
 	"time"
 
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
@@ -34,28 +37,17 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	actx, cancel := d.withAPITimeout(ctx)
 	defer cancel()
-	read := uploadconfig.ReadClusterConfiguration
+	// An API server that is only starting (an upgrade killed after writing
+	// its manifest, a kubelet restart) does not answer yet: that is waited
+	// out within the API call timeout. After manifests were put back from
+	// the backup, a starting API server's refusals (403 before its
+	// authorizer has read the RBAC objects) are waited out too.
+	retry := isConnectionError
 	if d.putBack {
-		// The control plane put back from the backup is starting: wait for
-		// its API server (within the API call timeout) instead of failing.
 		out.Infof("waiting for the control plane put back from the backup to answer")
-		// A starting API server may refuse (403) before its authorizer has
-		// read the RBAC objects: that too is waited out.
-		read = func(ctx context.Context, c clientset.Interface) (*kubeadm.ClusterConfiguration, error) {
-			for {
-				cfg, err := uploadconfig.ReadClusterConfiguration(ctx, c)
-				if err == nil {
-					return cfg, nil
-				}
-				select {
-				case <-ctx.Done():
-					return nil, err
-				case <-time.After(time.Second):
-				}
-			}
-		}
+		retry = func(error) bool { return true }
 	}
-	cluster, err := read(actx, c)
+	cluster, err := readRetrying(actx, c, retry)
 	if err != nil {
 		return err
 	}
@@ -256,4 +248,27 @@ func (d *Data) confirm(out progress.Phase) error {
 		return nil
 	}
 	return ErrNotConfirmed
+}
+
+// readRetrying reads the cluster configuration, trying again every second
+// while retry says so, until ctx ends.
+func readRetrying(ctx context.Context, c clientset.Interface, retry func(error) bool) (*kubeadm.ClusterConfiguration, error) {
+	for {
+		cfg, err := uploadconfig.ReadClusterConfiguration(ctx, c)
+		if err == nil || !retry(err) {
+			return cfg, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(time.Second):
+		}
+	}
+}
+
+// isConnectionError reports an API server that does not answer: refused,
+// reset or cut connections (not an answer such as 403 or 404).
+func isConnectionError(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
