@@ -59,6 +59,9 @@ type Options struct {
 	Out progress.Reporter
 	// Client replaces the one built from Kubeconfig (tests).
 	Client clientset.Interface
+	// APIReady asks a URL for its HTTP status (the local API server's
+	// /readyz); nil asks it over the network (tests replace it).
+	APIReady func(ctx context.Context, url string) (int, error)
 	nodeenv.Machine
 }
 

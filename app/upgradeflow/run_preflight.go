@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +20,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/upgrade"
 	"github.com/kubeadm-cleanroom/kubeadm/app/versions"
@@ -42,6 +45,9 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	// out within the API call timeout. After manifests were put back from
 	// the backup, a starting API server's refusals (403 before its
 	// authorizer has read the RBAC objects) are waited out too.
+	if d.isCP {
+		d.waitLocalReady(actx, out)
+	}
 	retry := isConnectionError
 	if d.putBack {
 		out.Infof("waiting for the control plane put back from the backup to answer")
@@ -271,4 +277,34 @@ func readRetrying(ctx context.Context, c clientset.Interface, retry func(error) 
 func isConnectionError(err error) bool {
 	var opErr *net.OpError
 	return errors.As(err, &opErr) || utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+}
+
+// waitLocalReady waits, within ctx, until this node's API server says it is
+// ready (/readyz). A kube-apiserver that is only starting answers before
+// it is ready, and then refuses even kubernetes-admin (403) until its
+// authorizer has read the RBAC objects; an upgrade killed right after
+// writing its manifest leaves one starting. A server that never gets ready
+// is left for the read that follows to report.
+func (d *Data) waitLocalReady(ctx context.Context, out progress.Phase) {
+	ep := d.lcp.Endpoint
+	url := "https://" + net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))) + "/readyz"
+	get := d.APIReady
+	if get == nil {
+		get = waitcontrolplane.HTTPGet
+	}
+	said := false
+	for {
+		if code, err := get(ctx, url); err == nil && code == http.StatusOK {
+			return
+		}
+		if !said {
+			out.Infof("waiting for this node's API server to be ready (%s)", url)
+			said = true
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
