@@ -80,9 +80,13 @@ func boundaries(ran []string) []string {
 	return points
 }
 
-// killAfter runs args on n with -o json and kills the tool with SIGKILL as
-// soon as phase has ended. It reports whether the kill happened.
-func killAfter(t *testing.T, n *sandbox.Node, args []string, phase string) bool {
+// progressEvent is the part of a JSON progress line the kills look at.
+type progressEvent struct{ Event, Phase, Message string }
+
+// killWhen runs args on n with -o json and kills the tool with SIGKILL as
+// soon as it prints an event that match accepts. It reports whether the
+// kill happened.
+func killWhen(t *testing.T, n *sandbox.Node, args []string, match func(progressEvent) bool) bool {
 	t.Helper()
 	cmd, err := n.Command(context.Background(), append(append([]string{"kubeadm"}, args...), "-o", "json")...)
 	must(t, err, "command")
@@ -92,8 +96,8 @@ func killAfter(t *testing.T, n *sandbox.Node, args []string, phase string) bool 
 	killed := false
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
-		var ev struct{ Event, Phase string }
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Event == "phase-end" && ev.Phase == phase {
+		var ev progressEvent
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && match(ev) {
 			must(t, cmd.Process.Kill(), "kill kubeadm")
 			killed = true
 			break
@@ -101,6 +105,12 @@ func killAfter(t *testing.T, n *sandbox.Node, args []string, phase string) bool 
 	}
 	_ = cmd.Wait()
 	return killed
+}
+
+// killAfter kills the tool as soon as phase has ended.
+func killAfter(t *testing.T, n *sandbox.Node, args []string, phase string) bool {
+	t.Helper()
+	return killWhen(t, n, args, func(ev progressEvent) bool { return ev.Event == "phase-end" && ev.Phase == phase })
 }
 
 // poll checks until check passes or timeout ends, and returns its last error.
@@ -371,27 +381,11 @@ timeouts:
 	m.add(row)
 }
 
-// killOnMessage runs args on n with -o json and kills the tool with SIGKILL
-// once an info line containing message has been printed.
+// killOnMessage kills the tool once it has printed an info line
+// containing message.
 func killOnMessage(t *testing.T, n *sandbox.Node, args []string, message string) bool {
 	t.Helper()
-	cmd, err := n.Command(context.Background(), append(append([]string{"kubeadm"}, args...), "-o", "json")...)
-	must(t, err, "command")
-	stdout, err := cmd.StdoutPipe()
-	must(t, err, "pipe")
-	must(t, cmd.Start(), "start %v", args)
-	killed := false
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		var ev struct{ Event, Message string }
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Event == "info" && strings.Contains(ev.Message, message) {
-			must(t, cmd.Process.Kill(), "kill kubeadm")
-			killed = true
-			break
-		}
-	}
-	_ = cmd.Wait()
-	return killed
+	return killWhen(t, n, args, func(ev progressEvent) bool { return ev.Event == "info" && strings.Contains(ev.Message, message) })
 }
 
 // TestFaultMatrixUpgrade kills `upgrade apply` of a one-node v1.36.3
