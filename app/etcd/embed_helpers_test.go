@@ -71,8 +71,11 @@ func (n *node) start(initialCluster, state string) error {
 	cfg.InitialCluster = initialCluster
 	cfg.ClusterState = state
 	cfg.InitialClusterToken = "cleanroom-test"
-	cfg.TickMs = 20
-	cfg.ElectionMs = 200
+	// etcd's own defaults: with shorter ones, a member starved of CPU (go
+	// test -race ./... on two cores) misses heartbeats, the members keep
+	// electing leaders and a joining member cannot publish itself.
+	cfg.TickMs = 100
+	cfg.ElectionMs = 1000
 	cfg.UnsafeNoFsync = true
 	cfg.Logger = "zap"
 	cfg.ZapLoggerBuilder = embed.NewZapLoggerBuilder(zap.NewNop())
