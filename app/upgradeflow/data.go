@@ -86,9 +86,6 @@ type Data struct {
 	// kubeletCfg is the cluster's kubelet configuration at the target,
 	// once upload-config/kubelet made it.
 	kubeletCfg *kubeletv1beta1.KubeletConfiguration
-	// putBack: manifests an interrupted upgrade took away were put back,
-	// so the control plane is only starting.
-	putBack bool
 }
 
 // NewData prepares a run: the node's directories and patches.

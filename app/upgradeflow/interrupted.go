@@ -57,7 +57,6 @@ func (d *Data) putBackInterrupted(out progress.Phase) error {
 		if err := atomicfile.Write(filepath.Join(dir, c+".yaml"), b, 0o600); err != nil {
 			return fmt.Errorf("put back the %s manifest: %w", c, err)
 		}
-		d.putBack = true
 		out.Infof("an earlier upgrade stopped part-way without a %s manifest: put back %s; this run upgrades it", c, filepath.Join(newest, c+".yaml"))
 	}
 	return nil

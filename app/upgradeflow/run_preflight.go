@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -13,10 +12,10 @@ import (
 	"strings"
 	"time"
 
-	utilnet "k8s.io/apimachinery/pkg/util/net"
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
@@ -38,22 +37,12 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if err != nil {
 		return err
 	}
+	if d.isCP {
+		d.waitLocalReady(ctx, out)
+	}
 	actx, cancel := d.withAPITimeout(ctx)
 	defer cancel()
-	// An API server that is only starting (an upgrade killed after writing
-	// its manifest, a kubelet restart) does not answer yet: that is waited
-	// out within the API call timeout. After manifests were put back from
-	// the backup, a starting API server's refusals (403 before its
-	// authorizer has read the RBAC objects) are waited out too.
-	if d.isCP {
-		d.waitLocalReady(actx, out)
-	}
-	retry := isConnectionError
-	if d.putBack {
-		out.Infof("waiting for the control plane put back from the backup to answer")
-		retry = func(error) bool { return true }
-	}
-	cluster, err := readRetrying(actx, c, retry)
+	cluster, err := uploadconfig.ReadClusterConfiguration(actx, c)
 	if err != nil {
 		return err
 	}
@@ -256,55 +245,24 @@ func (d *Data) confirm(out progress.Phase) error {
 	return ErrNotConfirmed
 }
 
-// readRetrying reads the cluster configuration, trying again every second
-// while retry says so, until ctx ends.
-func readRetrying(ctx context.Context, c clientset.Interface, retry func(error) bool) (*kubeadm.ClusterConfiguration, error) {
-	for {
-		cfg, err := uploadconfig.ReadClusterConfiguration(ctx, c)
-		if err == nil || !retry(err) {
-			return cfg, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, err
-		case <-time.After(time.Second):
-		}
-	}
-}
-
-// isConnectionError reports an API server that does not answer: refused,
-// reset or cut connections (not an answer such as 403 or 404).
-func isConnectionError(err error) bool {
-	var opErr *net.OpError
-	return errors.As(err, &opErr) || utilnet.IsConnectionRefused(err) || utilnet.IsConnectionReset(err) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
-
-// waitLocalReady waits, within ctx, until this node's API server says it is
-// ready (/readyz). A kube-apiserver that is only starting answers before
-// it is ready, and then refuses even kubernetes-admin (403) until its
-// authorizer has read the RBAC objects; an upgrade killed right after
-// writing its manifest leaves one starting. A server that never gets ready
-// is left for the read that follows to report.
+// waitLocalReady waits, within the API call timeout, until this node's API
+// server says it is ready (/readyz). A kube-apiserver that is only starting
+// (an upgrade killed right after writing its manifest, or one put back from
+// the backup) does not answer at first, and then refuses even
+// kubernetes-admin (403) until its authorizer has read the RBAC objects. A
+// server that never gets ready is left for the read that follows to report.
 func (d *Data) waitLocalReady(ctx context.Context, out progress.Phase) {
 	ep := d.lcp.Endpoint
-	url := "https://" + net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))) + "/readyz"
+	check := waitcontrolplane.Check{Name: constants.KubeAPIServer, URL: "https://" + net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))) + "/readyz"}
 	get := d.APIReady
 	if get == nil {
 		get = waitcontrolplane.HTTPGet
 	}
-	said := false
-	for {
-		if code, err := get(ctx, url); err == nil && code == http.StatusOK {
-			return
-		}
-		if !said {
-			out.Infof("waiting for this node's API server to be ready (%s)", url)
-			said = true
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(time.Second):
-		}
+	if code, err := get(ctx, check.URL); err == nil && code == http.StatusOK {
+		return
+	}
+	out.Infof("waiting for this node's API server to be ready (%s)", check.URL)
+	if err := waitcontrolplane.WaitAll(ctx, get, []waitcontrolplane.Check{check}, d.apiTimeout(), time.Second, nil); err != nil {
+		out.Warnf("%v", err)
 	}
 }

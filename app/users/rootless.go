@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
@@ -63,11 +64,11 @@ func (r *Rootless) Options(ctx context.Context, out Reporter, cfg *kubeadm.Clust
 // idsOf is component's user and group.
 func (r *Rootless) idsOf(component string) manifests.UserGroup {
 	switch component {
-	case "etcd":
+	case constants.Etcd:
 		return r.ids.Etcd
-	case "kube-apiserver":
+	case constants.KubeAPIServer:
 		return r.ids.APIServer
-	case "kube-controller-manager":
+	case constants.KubeControllerManager:
 		return r.ids.ControllerManager
 	}
 	return r.ids.Scheduler

@@ -130,26 +130,27 @@ func TestEnsureRefusesWhatItDidNotMake(t *testing.T) {
 	}
 }
 
-// TestHelperHoldsLock is not a test: TestEnsureWaitsForTheLock runs it in
-// another process (fcntl locks belong to a process) to hold the lock on a
-// file for a while.
-func TestHelperHoldsLock(t *testing.T) {
-	path := os.Getenv("USERS_TEST_LOCK")
-	if path == "" {
-		t.Skip("run by TestEnsureWaitsForTheLock only")
+// TestMain doubles as the lock holder of TestEnsureWaitsForTheLock: fcntl
+// locks belong to a process, so the test binary runs itself with
+// USERS_TEST_LOCK set to hold the lock on a file for a while.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("USERS_TEST_LOCK"); path != "" {
+		f, err := openLocked(context.Background(), path)
+		if err != nil {
+			os.Stderr.WriteString(err.Error() + "\n")
+			os.Exit(1)
+		}
+		os.Stdout.WriteString("locked\n")
+		time.Sleep(700 * time.Millisecond)
+		f.Close()
+		os.Exit(0)
 	}
-	f, err := openLocked(context.Background(), path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.Stdout.WriteString("locked\n")
-	time.Sleep(700 * time.Millisecond)
-	f.Close()
+	os.Exit(m.Run())
 }
 
 func TestEnsureWaitsForTheLock(t *testing.T) {
 	f := newDB(t, basePasswd, baseGroup, "")
-	holder := exec.Command(os.Args[0], "-test.run=^TestHelperHoldsLock$")
+	holder := exec.Command(os.Args[0])
 	holder.Env = append(os.Environ(), "USERS_TEST_LOCK="+f.Group)
 	stdout, err := holder.StdoutPipe()
 	if err != nil {
