@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -85,6 +86,9 @@ func apiServerFlags(cfg *kubeadm.ClusterConfiguration, endpoint kubeadm.APIEndpo
 		{Name: "proxy-client-key-file", Value: key(dir, constants.FrontProxyClientCertAndKeyBaseName)},
 	}
 	f = etcdClientFlags(f, cfg, endpoint)
+	if cfg.ControlPlaneEndpoint != "" {
+		f = f.set(shutdownDelayFlag, DefaultAPIServerShutdownDelay.String())
+	}
 
 	// With structured authorization (--authorization-config) the modes
 	// flag must not be set; otherwise Node,RBAC is the default, which an
@@ -93,6 +97,38 @@ func apiServerFlags(cfg *kubeadm.ClusterConfiguration, endpoint kubeadm.APIEndpo
 		f = f.set("authorization-mode", "Node,RBAC")
 	}
 	return f
+}
+
+// shutdownDelayFlag is how long kube-apiserver keeps serving, with its
+// /readyz failing, after it was told to stop.
+const shutdownDelayFlag = "shutdown-delay-duration"
+
+// DefaultAPIServerShutdownDelay is the shutdown delay of an API server
+// that clients reach through a controlPlaneEndpoint (a load balancer).
+// In that time a load balancer checking /readyz takes the server out of
+// its pool before the server closes its port, so that no request is sent
+// to a server that is gone or, once it restarts, not yet ready. 8 s covers
+// the load balancer of kubeadm's high-availability guide (checks every 2 s,
+// 3 failures to take a server out) and one check in flight. Upstream runs
+// with 0: every restart of an API server drops requests through the load
+// balancer. apiServer.extraArgs shutdown-delay-duration replaces it.
+const DefaultAPIServerShutdownDelay = 8 * time.Second
+
+// APIServerShutdownDelay is the shutdown delay the API servers of cfg run
+// with: that of apiServer.extraArgs when it is set and valid, the default
+// when cfg has a controlPlaneEndpoint, and otherwise 0.
+func APIServerShutdownDelay(cfg *kubeadm.ClusterConfiguration) time.Duration {
+	if v, ok := lastArg(cfg.APIServer.ExtraArgs, shutdownDelayFlag); ok {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return 0
+		}
+		return d
+	}
+	if cfg.ControlPlaneEndpoint != "" {
+		return DefaultAPIServerShutdownDelay
+	}
+	return 0
 }
 
 // etcdClientFlags adds how the API server reaches etcd: the external

@@ -79,7 +79,9 @@ func must(t *testing.T) func(*corev1.Pod, error) *corev1.Pod {
 // and ipv6 were checked byte for byte against upstream kubeadm v1.37.1
 // ("kubeadm init phase control-plane all" and "init phase etcd local" with
 // --dry-run, the same configuration and environment, on a host with the
-// CA directories of debianHost). etcd-join, rhel-external-ca and rootless
+// CA directories of debianHost), except control-plane-endpoint's
+// --shutdown-delay-duration, which upstream does not set (see
+// DefaultAPIServerShutdownDelay). etcd-join, rhel-external-ca and rootless
 // need a running cluster, a CA or host users upstream, and were checked
 // against upstream's code by hand.
 func TestGolden(t *testing.T) {

@@ -22,6 +22,9 @@ const (
 	InitStateFile = "kubeadm-init.state"
 	// JoinStateFile, under TempDir, records join's progress on the node.
 	JoinStateFile = "kubeadm-join.state"
+	// JoinInventoryFile, under TempDir, lists the files a node had before
+	// its join first wrote one, so that a failed join removes only its own.
+	JoinInventoryFile = "kubeadm-join.existing"
 )
 
 // Kubeconfig file names under KubernetesDir.

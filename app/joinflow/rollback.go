@@ -20,12 +20,13 @@ import (
 // rollbackTimeout bounds the undoing of a failed join.
 const rollbackTimeout = time.Minute
 
-// rollBack undoes, after a join failed part-way, what it did to the
-// cluster: this node's etcd member (a voter that never serves would put
-// quorum at risk), with its static Pod and data so that a new member can
-// start, and its Node object. The node's other files stay, so that the same
-// join run again continues; cause comes back with what was undone and what
-// to run.
+// rollBack undoes, after a join failed part-way, what it did: this node's
+// etcd member (a voter that never serves would put quorum at risk), with
+// its static Pod and data, its Node object, and then the files it wrote
+// (the files the node had before stay). The same join can then be run
+// again from the start; cause comes back with what was undone and what to
+// run. A join killed part-way has no chance to undo: run again, it
+// continues.
 func (d *Data) rollBack(ctx context.Context, cause error) error {
 	if d.DryRun || !(d.marked || d.resuming) || d.cluster == nil {
 		return cause
@@ -47,14 +48,37 @@ func (d *Data) rollBack(ctx context.Context, cause error) error {
 	case removed:
 		undone = append(undone, "its Node object")
 	}
-	next := "run the same join again to continue, or 'kubeadm reset' to clean this node"
-	switch {
-	case len(failed) > 0:
-		return fmt.Errorf("%w; undoing it failed (%s): %s", cause, strings.Join(failed, "; "), next)
-	case len(undone) > 0:
-		return fmt.Errorf("%w; removed %s from the cluster: %s", cause, strings.Join(undone, " and "), next)
+	if len(failed) > 0 {
+		// The files hold the credentials that another attempt needs.
+		return fmt.Errorf("%w; undoing it failed (%s): run the same join again to continue, or 'kubeadm reset' to clean this node", cause, strings.Join(failed, "; "))
 	}
-	return fmt.Errorf("%w: %s", cause, next)
+	n, listed, err := d.removeOwnFiles(ctx)
+	if !listed && err == nil {
+		return fmt.Errorf("%w%s: run the same join again to continue, or 'kubeadm reset' to clean this node", cause, removedPart(undone))
+	}
+	if n > 0 {
+		undone = append(undone, fmt.Sprintf("the %d files it wrote", n))
+	}
+	if err != nil {
+		return fmt.Errorf("%w%s, but not all its files (%v): run 'kubeadm reset' to clean this node", cause, removedPart(undone), err)
+	}
+	return fmt.Errorf("%w%s: fix the cause and run the same join again", cause, removedPart(undone))
+}
+
+// removedPart says what a rollback removed, "" when nothing.
+func removedPart(undone []string) string {
+	if len(undone) == 0 {
+		return ""
+	}
+	return "; removed " + joinList(undone)
+}
+
+// joinList joins items as "a, b and c".
+func joinList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // removeOwnEtcdMember removes the member with this node's peer URL, if the

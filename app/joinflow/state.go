@@ -1,7 +1,9 @@
 package joinflow
 
 import (
+	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -58,6 +60,9 @@ func (d *Data) markWriting() error {
 		return nil
 	}
 	d.marked = true
+	if err := d.recordInventory(); err != nil {
+		return err
+	}
 	return atomicfile.Write(d.stateFile(), []byte(joinRunning+" "+d.join().NodeRegistration.Name+"\n"), 0o600)
 }
 
@@ -66,5 +71,11 @@ func (d *Data) markCompleted() error {
 	if !d.fullRun || d.DryRun {
 		return nil
 	}
-	return atomicfile.Write(d.stateFile(), []byte(joinCompleted+" "+d.join().NodeRegistration.Name+"\n"), 0o600)
+	if err := atomicfile.Write(d.stateFile(), []byte(joinCompleted+" "+d.join().NodeRegistration.Name+"\n"), 0o600); err != nil {
+		return err
+	}
+	if err := os.Remove(d.inventoryFile()); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove %s: %w", d.inventoryFile(), err)
+	}
+	return nil
 }

@@ -101,3 +101,59 @@ func TestRollBackSaysWhatToRun(t *testing.T) {
 		t.Errorf("after writes: %v", got)
 	}
 }
+
+// TestRollBackRemovesItsFiles checks that a failed join removes the files
+// it wrote, with its state, and keeps those the node had before it began
+// (a caller may write certificates first).
+func TestRollBackRemovesItsFiles(t *testing.T) {
+	dir := t.TempDir()
+	kubelet := filepath.Join(dir, "kubelet")
+	j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "w1"}}
+	d, err := NewData(Options{Config: &config.Join{Join: j}, Out: &progress.Human{W: io.Discard},
+		Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: kubelet}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.fullRun = true
+	put := func(p string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := []string{filepath.Join(dir, "pki", "ca.crt"), filepath.Join(dir, "join.yaml")}
+	for _, p := range before {
+		put(p)
+	}
+	if err := d.markWriting(); err != nil {
+		t.Fatal(err)
+	}
+	written := []string{filepath.Join(dir, "bootstrap-kubelet.conf"), filepath.Join(dir, "pki", "apiserver.crt"),
+		filepath.Join(kubelet, "config.yaml"), filepath.Join(kubelet, "kubeadm-flags.env"), filepath.Join(kubelet, "pki", "kubelet-client-current.pem")}
+	for _, p := range written {
+		put(p)
+	}
+	d.cluster = &kubeadm.ClusterConfiguration{}
+	got := d.rollBack(context.Background(), errors.New("phase kubelet-wait-bootstrap: timed out"))
+	if got == nil || !strings.Contains(got.Error(), "removed the 5 files it wrote: fix the cause and run the same join again") {
+		t.Errorf("the failed join says: %v", got)
+	}
+	for _, p := range written {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s, written by the join, is still there: %v", p, err)
+		}
+	}
+	for _, p := range before {
+		if _, err := os.Stat(p); err != nil {
+			t.Errorf("%s, there before the join, is gone: %v", p, err)
+		}
+	}
+	for _, p := range []string{d.stateFile(), d.inventoryFile()} {
+		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("%s is still there: %v", p, err)
+		}
+	}
+}

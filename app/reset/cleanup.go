@@ -48,7 +48,8 @@ func runCleanupNode(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	// Without it init refuses the node as finished; the rest of tmp holds
 	// backups that --cleanup-tmp-dir deletes.
-	files = append(files, filepath.Join(tmp, constants.InitStateFile), filepath.Join(tmp, constants.JoinStateFile))
+	files = append(files, filepath.Join(tmp, constants.InitStateFile), filepath.Join(tmp, constants.JoinStateFile),
+		filepath.Join(tmp, constants.JoinInventoryFile))
 	c.files(files...)
 	d.removeUsers(ctx, out)
 	return c.err()

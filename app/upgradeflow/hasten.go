@@ -14,21 +14,41 @@ import (
 )
 
 // Hasten ends the old kube-apiserver container once it has stopped
-// listening. On SIGTERM the API server closes its port at once but its
-// process stays until the kubelet kills it at the end of the 30 s grace
-// period, and the kubelet starts the replacement only after that. Other
-// components exit promptly and are left to the kubelet.
+// listening. On SIGTERM the API server closes its port (at once, or after
+// its shutdown delay) but its process stays until the kubelet kills it at
+// the end of the 30 s grace period, and the kubelet starts the replacement
+// only after that. Other components exit promptly and are left to the
+// kubelet.
+//
+// Behind a load balancer (w.shutdownDelay > 0) the old server is ended no
+// sooner than the shutdown delay after it was told to stop, and a moment
+// after its port closed, so that the requests it accepted finish. A server
+// that had no delay (one made by upstream kubeadm) closed its port at once;
+// waiting out the delay here still keeps its replacement from listening,
+// not yet ready, while the load balancer routes to this address.
 func (w *mirrorWatcher) Hasten(ctx context.Context, component, oldHash string) {
 	if component != constants.KubeAPIServer || w.criSocket == "" {
 		return
 	}
-	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	told := time.Now()
+	poll := 50 * time.Millisecond
+	if w.shutdownDelay > 0 {
+		poll = 200 * time.Millisecond // each poll is a TLS handshake error in its log
+	}
+	hctx, cancel := context.WithTimeout(ctx, w.shutdownDelay+10*time.Second)
 	defer cancel()
 	for listening(w.apiAddress) {
-		select {
-		case <-hctx.Done():
+		if !sleepCtx(hctx, poll) {
 			return // still serving: the kubelet's grace period applies
-		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if w.shutdownDelay > 0 {
+		wait := time.Until(told.Add(w.shutdownDelay))
+		if wait < inFlightGrace {
+			wait = inFlightGrace
+		}
+		if !sleepCtx(hctx, wait) {
+			return
 		}
 	}
 	c, err := w.runtime(hctx)
@@ -41,6 +61,22 @@ func (w *mirrorWatcher) Hasten(ctx context.Context, component, oldHash string) {
 	}
 	for _, id := range ids {
 		_ = c.StopContainer(hctx, id, 0)
+	}
+}
+
+// inFlightGrace is how long an API server behind a load balancer is left
+// to finish the requests it accepted once its port has closed.
+const inFlightGrace = time.Second
+
+// sleepCtx waits d and reports whether ctx was still live at the end.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -94,7 +94,8 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	ep := d.lcp.Endpoint
 	w := &mirrorWatcher{client: c, nodeName: d.node, apiAddress: net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))),
-		get: waitcontrolplane.HTTPGet, health: map[string]string{}, criSocket: criSocket(d.KubeletDir), podsDir: filepath.Join(d.KubeletDir, "pods")}
+		get: waitcontrolplane.HTTPGet, health: map[string]string{}, criSocket: criSocket(d.KubeletDir), podsDir: filepath.Join(d.KubeletDir, "pods"),
+		shutdownDelay: manifests.APIServerShutdownDelay(d.cluster)}
 	for _, ch := range waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort) {
 		w.health[ch.Name] = ch.URL
 	}

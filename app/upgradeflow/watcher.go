@@ -50,6 +50,9 @@ type mirrorWatcher struct {
 	etcd func() (*etcd.Client, error)
 	// apiAddress is the local API server's host:port.
 	apiAddress string
+	// shutdownDelay is how long an old API server is given to leave a
+	// load balancer's pool (manifests.APIServerShutdownDelay).
+	shutdownDelay time.Duration
 	// health are the local health endpoints of components whose mirror
 	// Pods turn Ready only after a slow startup probe; a new container
 	// that runs and answers there is up.

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -88,23 +89,31 @@ type progressEvent struct{ Event, Phase, Message string }
 // kill happened.
 func killWhen(t *testing.T, n *sandbox.Node, args []string, match func(progressEvent) bool) bool {
 	t.Helper()
+	return interruptWhen(t, n, args, match, func(cmd *exec.Cmd) { must(t, cmd.Process.Kill(), "kill kubeadm") })
+}
+
+// interruptWhen runs args on n with -o json and calls interrupt (a kill,
+// a power cut) as soon as the tool prints an event that match accepts. It
+// reports whether that happened before the tool ended.
+func interruptWhen(t *testing.T, n *sandbox.Node, args []string, match func(progressEvent) bool, interrupt func(*exec.Cmd)) bool {
+	t.Helper()
 	cmd, err := n.Command(context.Background(), append(append([]string{"kubeadm"}, args...), "-o", "json")...)
 	must(t, err, "command")
 	stdout, err := cmd.StdoutPipe()
 	must(t, err, "pipe")
 	must(t, cmd.Start(), "start %v", args)
-	killed := false
+	hit := false
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() {
 		var ev progressEvent
 		if json.Unmarshal(sc.Bytes(), &ev) == nil && match(ev) {
-			must(t, cmd.Process.Kill(), "kill kubeadm")
-			killed = true
+			interrupt(cmd)
+			hit = true
 			break
 		}
 	}
 	_ = cmd.Wait()
-	return killed
+	return hit
 }
 
 // killAfter kills the tool as soon as phase has ended.
@@ -358,6 +367,17 @@ timeouts:
 	if err == nil || !strings.Contains(last, "removed its etcd member") || !strings.Contains(last, "run the same join again") {
 		t.Errorf("the failed join did not undo itself as expected (err %v): %s", err, last)
 	}
+	for _, f := range []string{"/etc/kubernetes/admin.conf", "/etc/kubernetes/manifests/kube-apiserver.yaml", "/etc/kubernetes/manifests/etcd.yaml",
+		"/etc/kubernetes/pki/apiserver.crt", "/var/lib/kubelet/config.yaml", "/etc/kubernetes/tmp/kubeadm-join.state"} {
+		if _, rerr := cp3.ReadFile(context.Background(), f); rerr == nil {
+			t.Errorf("%s, written by the failed join, is still there", f)
+		}
+	}
+	for _, f := range []string{"/etc/kubernetes/fault-join.yaml", patches + "/kube-apiserver+json.yaml"} {
+		if _, rerr := cp3.ReadFile(context.Background(), f); rerr != nil {
+			t.Errorf("%s, there before the join, is gone: %v", f, rerr)
+		}
+	}
 	resp, merr := etcdMembers(context.Background(), t, cp1, etcdEndpoints(cp1, c.Nodes[1]))
 	if merr != nil || len(resp.Members) != 2 {
 		t.Errorf("after the failed join etcd should have its 2 members again: %v %v", resp, merr)
@@ -375,7 +395,7 @@ timeouts:
 		t.Errorf("after the re-run cp3 is not healthy: %v", herr)
 		row.outcome = "rolled back; the re-run did not make cp3 healthy"
 	} else {
-		row.outcome, row.converge = "failed in one line, its etcd member removed (2 voters again); the re-run with the patch removed converged", time.Since(start)
+		row.outcome, row.converge = "failed in one line, its etcd member, Node and files removed (2 voters again); the re-run with the patch removed converged", time.Since(start)
 	}
 	checkEtcdVoters(t, cp1, etcdEndpoints(cp1, c.Nodes[1], cp3), 3)
 	m.add(row)
@@ -388,39 +408,34 @@ func killOnMessage(t *testing.T, n *sandbox.Node, args []string, message string)
 	return killWhen(t, n, args, func(ev progressEvent) bool { return ev.Event == "info" && strings.Contains(ev.Message, message) })
 }
 
-// TestFaultMatrixUpgrade kills `upgrade apply` of a one-node v1.36.3
-// cluster made by upstream kubeadm, inside the steps of etcd and
-// kube-apiserver (after the backup, after the old Pod stopped, after the
-// new manifest was written) and after its control-plane phase (every phase
-// and every component with FAULT_POINTS=all), runs the same command again
-// and requires the control plane at v1.37.1 and Ready. Each kill point
-// starts from a new v1.36.3 cluster (reset, then upstream's init).
-func TestFaultMatrixUpgrade(t *testing.T) {
-	c := newUpgradeCluster(t, "cp1")
-	cp1 := c.Nodes[0]
-	args := []string{"upgrade", "apply", toVersion, "--yes", "--ignore-preflight-errors=SystemVerification"}
+// upgradePoint is where an upgrade is killed: after a phase, or at a
+// progress message inside a component's step.
+type upgradePoint struct{ name, phase, message string }
+
+// upgradePoints are the kill points of an upgrade: inside the steps of etcd
+// and kube-apiserver (after the backup, after the old Pod stopped, after the
+// new manifest was written), then after the given phases; every component
+// with FAULT_POINTS=all, and only those matching FAULT_ONLY when it is set.
+func upgradePoints(phases []string) []upgradePoint {
 	components := []string{"etcd", "kube-apiserver"}
-	phases := []string{"control-plane"}
 	if os.Getenv("FAULT_POINTS") == "all" {
 		components = append(components, "kube-controller-manager", "kube-scheduler")
-		phases = []string{"preflight", "control-plane", "upload-config/kubeadm", "upload-config/kubelet", "kubelet-config", "bootstrap-token", "addon/coredns"}
 	}
-	type point struct{ name, phase, message string }
-	var points []point
+	var points []upgradePoint
 	for _, comp := range components {
 		for _, step := range []struct{ name, message string }{
 			{"backup of", ": previous manifest kept in"},
 			{"old Pod of", ": stopped after"},
 			{"new manifest of", ": wrote the new manifest"},
 		} {
-			points = append(points, point{name: step.name + " " + comp, message: comp + step.message})
+			points = append(points, upgradePoint{name: step.name + " " + comp, message: comp + step.message})
 		}
 	}
 	for _, p := range phases {
-		points = append(points, point{name: "phase " + p, phase: p})
+		points = append(points, upgradePoint{name: "phase " + p, phase: p})
 	}
 	if only := os.Getenv("FAULT_ONLY"); only != "" { // one point, e.g. to check a fix
-		var kept []point
+		var kept []upgradePoint
 		for _, p := range points {
 			if strings.Contains(p.name, only) {
 				kept = append(kept, p)
@@ -428,8 +443,62 @@ func TestFaultMatrixUpgrade(t *testing.T) {
 		}
 		points = kept
 	}
+	return points
+}
+
+// killUpgrade runs args on n and kills it at p; it fails the test when the
+// command ended first.
+func killUpgrade(t *testing.T, n *sandbox.Node, args []string, p upgradePoint) bool {
+	t.Helper()
+	var killed bool
+	if p.phase != "" {
+		killed = killAfter(t, n, args, p.phase)
+	} else {
+		killed = killOnMessage(t, n, args, p.message)
+	}
+	if !killed {
+		t.Errorf("%s ended before %s", strings.Join(args[:2], " "), p.name)
+	}
+	return killed
+}
+
+// upgradedAt checks that node's four control-plane Pods run toVersion
+// (etcd 3.7.0-0) and are Ready, asking through a fresh admin client of via.
+func upgradedAt(via *sandbox.Node, node string) func(ctx context.Context) error {
+	return func(ctx context.Context) error {
+		client, err := freshAdminClient(ctx, via)
+		if err != nil {
+			return err
+		}
+		for comp, tag := range map[string]string{"etcd": "3.7.0-0", "kube-apiserver": toVersion, "kube-controller-manager": toVersion, "kube-scheduler": toVersion} {
+			pod, err := client.CoreV1().Pods("kube-system").Get(ctx, comp+"-"+node, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			if img := pod.Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+tag) || !podReady(pod) {
+				return fmt.Errorf("%s runs %s (Ready %v)", pod.Name, img, podReady(pod))
+			}
+		}
+		return nil
+	}
+}
+
+// TestFaultMatrixUpgrade kills `upgrade apply` of a one-node v1.36.3
+// cluster made by upstream kubeadm at the upgradePoints (after its
+// control-plane phase; every phase with FAULT_POINTS=all), runs the same
+// command again and requires the control plane at v1.37.1 and Ready. Each
+// kill point starts from a new v1.36.3 cluster (reset, then upstream's
+// init).
+func TestFaultMatrixUpgrade(t *testing.T) {
+	c := newUpgradeCluster(t, "cp1")
+	cp1 := c.Nodes[0]
+	args := []string{"upgrade", "apply", toVersion, "--yes", "--ignore-preflight-errors=SystemVerification"}
+	phases := []string{"control-plane"}
+	if os.Getenv("FAULT_POINTS") == "all" {
+		phases = []string{"preflight", "control-plane", "upload-config/kubeadm", "upload-config/kubelet", "kubelet-config", "bootstrap-token", "addon/coredns"}
+	}
 	m := &faultMatrix{}
-	for i, p := range points {
+	for i, p := range upgradePoints(phases) {
 		if i > 0 {
 			if out, err := kubeadm(t, cp1, context.Background(), "reset", "--force", "--cleanup-tmp-dir"); err != nil {
 				t.Fatalf("reset: %v\n%s", err, out)
@@ -438,32 +507,54 @@ func TestFaultMatrixUpgrade(t *testing.T) {
 		initOld(t, c, []string{"cp1"})
 		client := adminClient(t, cp1)
 		controlPlaneAt(t, client, "cp1", fromVersion, "3.6.8-0")
-		var killed bool
-		if p.phase != "" {
-			killed = killAfter(t, cp1, args, p.phase)
-		} else {
-			killed = killOnMessage(t, cp1, args, p.message)
-		}
-		if !killed {
-			t.Errorf("upgrade apply ended before %s", p.name)
+		if !killUpgrade(t, cp1, args, p) {
 			continue
 		}
-		rerun(t, m, "upgrade apply", p.name, cp1, args, func(ctx context.Context) error {
-			client, err := freshAdminClient(ctx, cp1)
-			if err != nil {
-				return err
-			}
-			for comp, tag := range map[string]string{"etcd": "3.7.0-0", "kube-apiserver": toVersion, "kube-controller-manager": toVersion, "kube-scheduler": toVersion} {
-				pod, err := client.CoreV1().Pods("kube-system").Get(ctx, comp+"-cp1", metav1.GetOptions{})
-				if err != nil {
-					return err
+		rerun(t, m, "upgrade apply", p.name, cp1, args, upgradedAt(cp1, "cp1"))
+	}
+	m.print(t)
+}
+
+// TestFaultMatrixUpgradeNode kills `upgrade node` on the second of three
+// v1.36.3 control planes made by upstream kubeadm (behind haproxy, cp1
+// upgraded by `upgrade apply` first) at the upgradePoints and after its
+// preflight, control-plane and kubelet-config phases, runs it again and
+// requires cp2's control plane at v1.37.1 and Ready. After each kill the
+// cluster serves writes (etcd keeps quorum on cp1 and cp3), and after the
+// re-run etcd has 3 voters. Each kill point starts from a new cluster.
+func TestFaultMatrixUpgradeNode(t *testing.T) {
+	c := newUpgradeCluster(t, "cp1", "cp2", "cp3")
+	cp1, cp2, cp3 := c.Nodes[0], c.Nodes[1], c.Nodes[2]
+	args := []string{"upgrade", "node", "--ignore-preflight-errors=SystemVerification"}
+	m := &faultMatrix{}
+	for i, p := range upgradePoints([]string{"preflight", "control-plane", "kubelet-config"}) {
+		if i > 0 {
+			for _, n := range []*sandbox.Node{cp3, cp2, cp1} {
+				if out, err := kubeadm(t, n, context.Background(), "reset", "--force", "--cleanup-tmp-dir"); err != nil {
+					t.Fatalf("reset of %s: %v\n%s", n.Name, err, out)
 				}
-				if img := pod.Spec.Containers[0].Image; !strings.HasSuffix(img, ":"+tag) || !podReady(pod) {
-					return fmt.Errorf("%s runs %s (Ready %v)", pod.Name, img, podReady(pod))
-				}
 			}
-			return nil
-		})
+		}
+		r := initOld(t, c, []string{"cp1", "cp2", "cp3"})
+		joinWith(t, c, cp2, upstreamKubeadm, r, true)
+		joinWith(t, c, cp3, upstreamKubeadm, r, true)
+		client := adminClient(t, cp1)
+		controlPlaneAt(t, client, "cp2", fromVersion, "3.6.8-0")
+		if out, err := kubeadm(t, cp1, context.Background(), "upgrade", "apply", toVersion, "--yes", "--ignore-preflight-errors=SystemVerification"); err != nil {
+			t.Fatalf("upgrade apply on cp1: %v\n%s", err, out)
+		}
+		if !killUpgrade(t, cp2, args, p) {
+			continue
+		}
+		writes := func(ctx context.Context) error {
+			_, err := client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "fault-"}}, metav1.CreateOptions{})
+			return err
+		}
+		if err := poll(time.Minute, writes); err != nil {
+			t.Errorf("upgrade node killed at %s: the cluster does not serve writes: %v", p.name, err)
+		}
+		rerun(t, m, "upgrade node (control plane)", p.name, cp2, args, upgradedAt(cp1, "cp2"))
+		checkEtcdVoters(t, cp1, etcdEndpoints(cp1, cp2, cp3), 3)
 	}
 	m.print(t)
 }

@@ -5,12 +5,15 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
+
+	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
 
 // TestUpgradeHACluster upgrades three control planes and a worker from
@@ -18,8 +21,10 @@ import (
 // second through its Service: apply on cp1, node on the others, then each
 // kubelet swapped. Afterwards everything reports toVersion, etcd runs
 // 3.7.0 with three voters, the addons are at the new versions, and the
-// probe counted no failure. API requests through the load balancer are
-// counted and reported.
+// probe counted no failure. Before cp2's upgrade, one with a kube-apiserver
+// that cannot start is rolled back on cp2 while the others serve. No API
+// request through the load balancer may fail: an API server behind it
+// leaves its pool before it stops and joins it only once ready.
 func TestUpgradeHACluster(t *testing.T) {
 	c := newUpgradeCluster(t, "cp1", "cp2", "cp3", "w1")
 	cps, worker := c.Nodes[:3], c.Nodes[3]
@@ -49,6 +54,7 @@ func TestUpgradeHACluster(t *testing.T) {
 	if !strings.Contains(out, "skipped: the control planes cp2, cp3 do not run kube-apiserver "+toVersion) {
 		t.Errorf("apply upgraded the addons before every control plane was upgraded")
 	}
+	rollBackOnSecond(t, c, cps, ctx)
 	for _, n := range append(cps[1:], worker) {
 		out, err := kubeadm(t, n, ctx, "upgrade", "node")
 		if err != nil {
@@ -81,16 +87,69 @@ func TestUpgradeHACluster(t *testing.T) {
 	if err != nil {
 		t.Errorf("the workload probe: %v", err)
 	}
-	t.Logf("upgrade of 4 nodes took %s; workload probe through the Service: %d ok, %d failed; API requests through the load balancer: %d ok, %d failed",
+	t.Logf("upgrade of 4 nodes (and one rolled back) took %s; workload probe through the Service: %d ok, %d failed; API requests through the load balancer: %d ok, %d failed",
 		upgradeTook.Round(time.Second), ok, failed, api.ok.Load(), api.failed.Load())
+	logLBChanges(t, c)
 	for _, e := range api.errors {
-		t.Logf("API request failed: %s", e)
+		t.Errorf("API request through the load balancer failed: %s", e)
+	}
+	if ok == 0 || api.ok.Load() == 0 {
+		t.Errorf("nothing was probed: %d workload probes and %d API requests succeeded", ok, api.ok.Load())
 	}
 	cfg, err := client.CoreV1().ConfigMaps("kube-system").Get(ctx, "kubeadm-config", metav1.GetOptions{})
 	must(t, err, "read kubeadm-config")
 	if !strings.Contains(cfg.Data["ClusterConfiguration"], "kubernetesVersion: "+toVersion) {
 		t.Errorf("kubeadm-config does not say %s", toVersion)
 	}
+}
+
+// rollBackOnSecond runs `upgrade node` on the second control plane with a
+// kube-apiserver patch the new version rejects: the upgrade puts cp2's etcd
+// and API server back by itself (etcd's data stays, its peers hold it),
+// while the other control planes keep serving, and etcd keeps 3 voters.
+func rollBackOnSecond(t *testing.T, c *sandbox.Cluster, cps []*sandbox.Node, ctx context.Context) {
+	t.Helper()
+	cp2 := cps[1]
+	must(t, cp2.WriteFile(ctx, "/root/patches/kube-apiserver+json.yaml",
+		[]byte(`[{"op": "add", "path": "/spec/containers/0/command/-", "value": "--this-flag-does-not-exist=1"}]`), 0o600), "write patch")
+	must(t, cp2.WriteFile(ctx, "/root/upgrade.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\ntimeouts:\n  upgradeManifests: 45s\n"), 0o600), "write config")
+	start := time.Now()
+	out, err := kubeadm(t, cp2, ctx, "upgrade", "node", "--config", "/root/upgrade.yaml", "--patches", "/root/patches")
+	t.Logf("upgrade node on cp2 with a broken kube-apiserver returned after %s:\n%s", time.Since(start).Round(time.Second), out)
+	if err == nil {
+		t.Fatalf("upgrade node succeeded with a kube-apiserver that cannot start")
+	}
+	for _, want := range []string{"upgrade of kube-apiserver failed", "rolled back etcd, kube-apiserver", "previous control plane is healthy again"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the failure does not say %q", want)
+		}
+	}
+	if strings.Contains(out, "etcd data restored") {
+		t.Errorf("cp2 restored etcd data from a snapshot although its peers hold the data")
+	}
+	client := adminClient(t, cps[0])
+	controlPlaneAt(t, client, cp2.Name, fromVersion, "3.6.8-0")
+	checkEtcdVoters(t, cps[0], etcdEndpoints(cps...), 3)
+	_, err = cp2.Run(ctx, "rm", "-rf", "/root/patches")
+	must(t, err, "remove the patch")
+}
+
+// logLBChanges prints the load balancer's record of backends going DOWN
+// and UP, the timeline against which failed requests are read.
+func logLBChanges(t *testing.T, c *sandbox.Cluster) {
+	t.Helper()
+	b, err := os.ReadFile(c.LBLog())
+	if err != nil {
+		t.Logf("no load balancer log: %v", err)
+		return
+	}
+	var changes []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, " is DOWN") || strings.Contains(l, " is UP") {
+			changes = append(changes, l)
+		}
+	}
+	t.Logf("load balancer backend changes (%d):\n%s", len(changes), strings.Join(changes, "\n"))
 }
 
 // checkAddonsAt waits for CoreDNS and kube-proxy to be rolled out at the

@@ -22,10 +22,16 @@ type LoadBalancer struct {
 // Endpoint is the controlPlaneEndpoint the load balancer serves.
 func (lb *LoadBalancer) Endpoint() string { return fmt.Sprintf("%s:%d", HostAddress, lb.Port) }
 
+// LBLog is the host path of the load balancer's log, which records each
+// backend's changes of state (DOWN, UP) with their reason.
+func (c *Cluster) LBLog() string { return filepath.Join(c.dir(), "haproxy.log") }
+
 func (c *Cluster) lbCgroup() string { return filepath.Join(cgroupParent, c.Name, "lb") }
 
 // haproxyConfig balances TCP over the backends' :6443, checking each with an
-// HTTPS GET /readyz every second so that a dead API server leaves the pool.
+// HTTPS GET /readyz every second so that a stopping, dead or not yet ready
+// API server is out of the pool. As in kubeadm's high-availability guide, a
+// connection a backend refuses is retried once on another one (redispatch).
 func haproxyConfig(port int, backends []*Node) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, `global
@@ -34,6 +40,8 @@ func haproxyConfig(port int, backends []*Node) string {
 defaults
   mode tcp
   timeout connect 3s
+  retries 1
+  option redispatch
   timeout client 1h
   timeout server 1h
 
