@@ -101,20 +101,9 @@ func TestUpgradeRollsBackABrokenAPIServer(t *testing.T) {
 		must(t, err, "create ConfigMap %d", i)
 	}
 	checkPlanDiffAndDryRun(t, cp1)
-	must(t, cp1.WriteFile(ctx, "/root/patches/kube-apiserver+json.yaml",
-		[]byte(`[{"op": "add", "path": "/spec/containers/0/command/-", "value": "--this-flag-does-not-exist=1"}]`), 0o600), "write patch")
-	must(t, cp1.WriteFile(ctx, "/root/upgrade.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\ntimeouts:\n  upgradeManifests: 45s\n"), 0o600), "write config")
-
-	start := time.Now()
-	out, err := kubeadm(t, cp1, ctx, "upgrade", "apply", toVersion, "--yes", "--config", "/root/upgrade.yaml", "--patches", "/root/patches")
-	t.Logf("upgrade apply with a broken kube-apiserver returned after %s:\n%s", time.Since(start).Round(time.Second), out)
-	if err == nil {
-		t.Fatalf("upgrade apply succeeded with a kube-apiserver that cannot start")
-	}
-	for _, want := range []string{"upgrade of kube-apiserver failed", "rolled back etcd, kube-apiserver", "etcd data restored from the backup"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("the failure does not say %q", want)
-		}
+	out := upgradeWithBrokenAPIServer(t, cp1, "upgrade", "apply", toVersion, "--yes")
+	if !strings.Contains(out, "etcd data restored from the backup") {
+		t.Errorf("the failure does not say %q", "etcd data restored from the backup")
 	}
 	snap := regexp.MustCompile(`/etc/kubernetes/tmp/kubeadm-backup-etcd-[0-9-]+/snapshot.db`).FindString(out)
 	if snap == "" {
@@ -143,6 +132,30 @@ func TestUpgradeRollsBackABrokenAPIServer(t *testing.T) {
 	// The API server serves writes again.
 	_, err = client.CoreV1().ConfigMaps("default").Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "after-rollback", Namespace: "default"}}, metav1.CreateOptions{})
 	must(t, err, "write after the rollback")
+}
+
+// upgradeWithBrokenAPIServer runs the upgrade command args on n with a
+// kube-apiserver patch the new version refuses (an unknown flag) and a 45 s
+// manifest timeout, requires it to fail and to say that it rolled etcd and
+// kube-apiserver back, and returns its output.
+func upgradeWithBrokenAPIServer(t *testing.T, n *sandbox.Node, args ...string) string {
+	t.Helper()
+	ctx := context.Background()
+	must(t, n.WriteFile(ctx, "/root/patches/kube-apiserver+json.yaml",
+		[]byte(`[{"op": "add", "path": "/spec/containers/0/command/-", "value": "--this-flag-does-not-exist=1"}]`), 0o600), "write patch")
+	must(t, n.WriteFile(ctx, "/root/upgrade.yaml", []byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: UpgradeConfiguration\ntimeouts:\n  upgradeManifests: 45s\n"), 0o600), "write config")
+	start := time.Now()
+	out, err := kubeadm(t, n, ctx, append(args, "--config", "/root/upgrade.yaml", "--patches", "/root/patches")...)
+	t.Logf("%s on %s with a broken kube-apiserver returned after %s:\n%s", strings.Join(args[:2], " "), n.Name, time.Since(start).Round(time.Second), out)
+	if err == nil {
+		t.Fatalf("%s succeeded with a kube-apiserver that cannot start", strings.Join(args[:2], " "))
+	}
+	for _, want := range []string{"upgrade of kube-apiserver failed", "rolled back etcd, kube-apiserver", "previous control plane is healthy again"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the failure does not say %q", want)
+		}
+	}
+	return out
 }
 
 // apiProber lists nodes through the endpoint every 200 ms and counts.

@@ -78,7 +78,7 @@ func TestCNIConflist(t *testing.T) {
 
 func TestHaproxyConfig(t *testing.T) {
 	cfg := haproxyConfig(6443, []*Node{{Name: "cp1", Address: "10.200.0.11"}, {Name: "cp2", Address: "10.200.0.12"}})
-	for _, want := range []string{"bind 10.200.0.1:6443", "server cp1 10.200.0.11:6443", "server cp2 10.200.0.12:6443", "option httpchk GET /readyz", "mode tcp"} {
+	for _, want := range []string{"bind 10.200.0.1:6443", "server cp1 10.200.0.11:6443", "server cp2 10.200.0.12:6443", "option httpchk GET /readyz", "mode tcp", "option redispatch"} {
 		if !strings.Contains(cfg, want) {
 			t.Errorf("haproxy config lacks %q:\n%s", want, cfg)
 		}
