@@ -63,8 +63,15 @@ func TestUpgradeHACluster(t *testing.T) {
 		}
 		t.Logf("upgrade node on %s:\n%s", n.Name, out)
 	}
-	for _, n := range c.Nodes {
+	for i, n := range c.Nodes {
+		var apiServer string // the kube-apiserver container before the swap
+		if i < len(cps) {
+			apiServer = apiServerContainer(t, client, n.Name)
+		}
 		must(t, n.SwapKubelet(ctx, toVersion), "swap the kubelet of %s", n.Name)
+		if apiServer != "" {
+			apiServerBack(t, client, n.Name, apiServer)
+		}
 		eventually(t, 2*time.Minute, n.Name+"'s kubelet at "+toVersion+" and Ready", func(ctx context.Context) error {
 			node, err := client.CoreV1().Nodes().Get(ctx, n.Name, metav1.GetOptions{})
 			if err != nil {
@@ -119,6 +126,47 @@ func rollBackOnSecond(t *testing.T, cps []*sandbox.Node, ctx context.Context) {
 	checkEtcdVoters(t, cps[0], etcdEndpoints(cps...), 3)
 	_, err := cp2.Run(ctx, "rm", "-rf", "/root/patches")
 	must(t, err, "remove the patch")
+}
+
+// apiServerContainer is the ID of the container node's kube-apiserver mirror
+// Pod reports.
+func apiServerContainer(t *testing.T, client clientset.Interface, node string) string {
+	t.Helper()
+	p, err := client.CoreV1().Pods("kube-system").Get(context.Background(), "kube-apiserver-"+node, metav1.GetOptions{})
+	must(t, err, "read kube-apiserver-%s", node)
+	if len(p.Status.ContainerStatuses) == 0 {
+		t.Fatalf("kube-apiserver-%s reports no container", node)
+	}
+	return p.Status.ContainerStatuses[0].ContainerID
+}
+
+// apiServerBack waits, after node's kubelet was swapped, as an operator
+// upgrading kubelets one node at a time does, until the node's API server
+// serves again before the next kubelet is swapped: a v1.37 kubelet that
+// takes over from v1.36 replaces every static Pod container (stopping the
+// old ones with a 2 s timeout), so swapping the next kubelet at once would
+// stop every API server together. It waits for a new container that is
+// Ready, or for 30 s without a replacement.
+func apiServerBack(t *testing.T, client clientset.Interface, node, before string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	eventually(t, 3*time.Minute, "kube-apiserver-"+node+" serving after the kubelet swap", func(ctx context.Context) error {
+		p, err := client.CoreV1().Pods("kube-system").Get(ctx, "kube-apiserver-"+node, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if len(p.Status.ContainerStatuses) == 0 {
+			return fmt.Errorf("no container reported")
+		}
+		cs := p.Status.ContainerStatuses[0]
+		switch {
+		case cs.ContainerID == before && time.Now().Before(deadline):
+			return fmt.Errorf("still the container from before the swap")
+		case !podReady(p) || !cs.Ready:
+			return fmt.Errorf("not Ready")
+		}
+		return nil
+	})
 }
 
 // logLBChanges prints the load balancer's record of backends going DOWN
