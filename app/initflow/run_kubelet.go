@@ -30,11 +30,11 @@ func (d *Data) clusterKubeletConfig(out progress.Phase) error {
 	return nil
 }
 
-func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
+func runKubeletStart(ctx context.Context, out progress.Phase, d *Data) error {
 	if err := d.clusterKubeletConfig(out); err != nil {
 		return err
 	}
-	return kubeletstart.Start(out, kubeletstart.StartOptions{
+	return kubeletstart.Start(ctx, out, kubeletstart.StartOptions{
 		ClusterConfig: d.kubeletCfg, NodeRegistration: &d.cfg.Init.NodeRegistration, Patches: d.patches,
 		Dir: d.kubeletDir, InitSystem: d.InitSystem, DryRun: d.DryRun,
 	})

@@ -51,8 +51,8 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 // kubeletVersionCheck fails when the kubelet is newer than the control
 // plane or more than three minors older.
 func kubeletVersionCheck(controlPlane string) preflight.Check {
-	return preflight.Check{Name: "KubeletVersion", Run: func() ([]string, error) {
-		out, err := exec.Command("kubelet", "--version").Output()
+	return preflight.Check{Name: "KubeletVersion", Run: func(ctx context.Context) ([]string, error) {
+		out, err := exec.CommandContext(ctx, "kubelet", "--version").Output()
 		if err != nil {
 			return []string{"cannot run kubelet --version: " + err.Error()}, nil
 		}
@@ -78,13 +78,13 @@ func kubeletVersionCheck(controlPlane string) preflight.Check {
 	}}
 }
 
-func runPreflight(_ context.Context, out progress.Phase, d *Data) error {
+func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	resuming := d.resuming()
 	if resuming {
 		out.Infof("continuing an init of this node that stopped part-way; checks of its own files and ports are left out")
 	}
 	ignore := append(append([]string{}, d.IgnorePreflightErrors...), d.cfg.Init.NodeRegistration.IgnorePreflightErrors...)
-	r := preflight.Run(d.preflightChecks(resuming), ignore)
+	r := preflight.Run(ctx, d.preflightChecks(resuming), ignore)
 	for _, w := range r.Warnings {
 		out.Warnf("%s", w)
 	}

@@ -145,7 +145,7 @@ func (d *Data) waitPortsFree(ctx context.Context) error {
 	for {
 		var busy []string
 		for _, c := range checks {
-			if _, err := c.Run(); err != nil {
+			if _, err := c.Run(ctx); err != nil {
 				busy = append(busy, c.Name)
 			}
 		}

@@ -24,7 +24,7 @@ import (
 // runKubeletStart writes bootstrap-kubelet.conf (a control plane's kubelet
 // talks to its own API server, as upstream's does), the CA, and the kubelet
 // files built from the cluster's kubelet-config, then (re)starts the kubelet.
-func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
+func runKubeletStart(ctx context.Context, out progress.Phase, d *Data) error {
 	j := d.join()
 	boot := d.tlsBootstrap.DeepCopy()
 	cluster := boot.Clusters[constants.DefaultClusterName]
@@ -49,7 +49,7 @@ func runKubeletStart(_ context.Context, out progress.Phase, d *Data) error {
 		}
 	}
 	out.Infof("wrote %s", filepath.Join(d.kubeDir, constants.KubeletBootstrapKubeConfig))
-	return kubeletstart.Start(out, kubeletstart.StartOptions{
+	return kubeletstart.Start(ctx, out, kubeletstart.StartOptions{
 		ClusterConfig: d.kubeletCfg, NodeRegistration: &j.NodeRegistration, RegisterTaints: !d.controlPlane(),
 		Patches: d.patches, Dir: d.kubeletDir, InitSystem: d.InitSystem, DryRun: d.DryRun,
 	})

@@ -75,9 +75,10 @@ func (d *Data) leaveOutOwn(checks []preflight.Check) []preflight.Check {
 	return kept
 }
 
-// runChecks runs checks, reports their warnings and returns their failures.
-func runChecks(out progress.Phase, checks []preflight.Check, ignore []string) error {
-	r := preflight.Run(checks, ignore)
+// runChecks runs checks with ctx, reports their warnings and returns their
+// failures.
+func runChecks(ctx context.Context, out progress.Phase, checks []preflight.Check, ignore []string) error {
+	r := preflight.Run(ctx, checks, ignore)
 	for _, w := range r.Warnings {
 		out.Warnf("%s", w)
 	}
@@ -108,7 +109,7 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if d.resuming {
 		out.Infof("continuing a join of this node that stopped part-way; checks of its own files, ports and Node name are left out")
 	}
-	if err := runChecks(out, d.leaveOutOwn(d.preflightChecks()), ignore); err != nil {
+	if err := runChecks(ctx, out, d.leaveOutOwn(d.preflightChecks()), ignore); err != nil {
 		return err
 	}
 	if err := d.discover(ctx); err != nil {
@@ -128,7 +129,7 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if d.cluster.ControlPlaneEndpoint == "" {
 		return fmt.Errorf("the cluster has no controlPlaneEndpoint, so it cannot have more than one control plane: it must be initialised with --control-plane-endpoint (a load balancer or DNS name in front of the API servers)")
 	}
-	if err := runChecks(out, d.leaveOutOwn(d.controlPlaneChecks()), ignore); err != nil {
+	if err := runChecks(ctx, out, d.leaveOutOwn(d.controlPlaneChecks()), ignore); err != nil {
 		return err
 	}
 	if j.ControlPlane.CertificateKey != "" {

@@ -6,8 +6,8 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 )
 
 // TestControlPlaneChecks: a joining control plane's further checks follow
@@ -32,7 +32,7 @@ func TestControlPlaneChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &kubeadm.JoinConfiguration{ControlPlane: &kubeadm.JoinControlPlane{LocalAPIEndpoint: kubeadm.APIEndpoint{AdvertiseAddress: "10.0.0.2", BindPort: 6443}}}
-			d := &Data{Options: Options{Machine: nodeenv.Machine{Host: preflight.LocalHost{}, KubernetesDir: "/etc/kubernetes"}}, cfg: &config.Join{Join: j},
+			d := &Data{Options: Options{Machine: nodeenv.Machine{Host: host.Local{}, KubernetesDir: "/etc/kubernetes"}}, cfg: &config.Join{Join: j},
 				cluster: &kubeadm.ClusterConfiguration{Etcd: tc.etcd}}
 			var got []string
 			for _, c := range d.controlPlaneChecks() {

@@ -11,16 +11,15 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
-	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 )
 
 // Machine is the node a command acts on; zero fields mean this machine.
 type Machine struct {
-	Host          preflight.Host
-	InitSystem    kubeletstart.InitSystem
+	Host          host.Host
+	InitSystem    host.InitSystem
 	Now           func() time.Time
 	KubernetesDir string // /etc/kubernetes
 	KubeletDir    string // /var/lib/kubelet
@@ -33,10 +32,10 @@ type Machine struct {
 // Default fills the zero fields with this machine's.
 func (m *Machine) Default() {
 	if m.Host == nil {
-		m.Host = preflight.LocalHost{}
+		m.Host = host.Local{}
 	}
 	if m.InitSystem == nil {
-		m.InitSystem = kubeletstart.Systemd{}
+		m.InitSystem = host.Systemd{}
 	}
 	if m.Now == nil {
 		m.Now = time.Now

@@ -37,9 +37,9 @@ type fakeInit struct {
 	stops   int
 }
 
-func (f *fakeInit) Present() bool         { return f.present }
-func (f *fakeInit) RestartKubelet() error { return nil }
-func (f *fakeInit) StopKubelet() error    { f.stops++; return f.stopErr }
+func (f *fakeInit) Present(context.Context) bool         { return f.present }
+func (f *fakeInit) RestartKubelet(context.Context) error { return nil }
+func (f *fakeInit) StopKubelet(context.Context) error    { f.stops++; return f.stopErr }
 
 // fakeRuntime is a container runtime with sandboxes.
 type fakeRuntime struct {
@@ -252,12 +252,12 @@ func (n *node) saw(t *testing.T, want ...string) {
 // rootHost runs as root.
 type rootHost struct{ uid int }
 
-func (h rootHost) UID() int                            { return h.uid }
-func (rootHost) NumCPU() int                           { return 2 }
-func (rootHost) MemoryMiB() (int, error)               { return 4096, nil }
-func (rootHost) ReadFile(string) ([]byte, error)       { return nil, os.ErrNotExist }
-func (rootHost) ReadDir(string) ([]os.DirEntry, error) { return nil, os.ErrNotExist }
-func (rootHost) Stat(string) (os.FileInfo, error)      { return nil, os.ErrNotExist }
-func (rootHost) LookPath(string) (string, error)       { return "", os.ErrNotExist }
-func (rootHost) PortFree(int) bool                     { return true }
-func (rootHost) CgroupV2() bool                        { return true }
+func (h rootHost) UID(context.Context) int                              { return h.uid }
+func (rootHost) NumCPU(context.Context) int                             { return 2 }
+func (rootHost) MemoryMiB(context.Context) (int, error)                 { return 4096, nil }
+func (rootHost) ReadFile(context.Context, string) ([]byte, error)       { return nil, os.ErrNotExist }
+func (rootHost) ReadDir(context.Context, string) ([]os.DirEntry, error) { return nil, os.ErrNotExist }
+func (rootHost) Stat(context.Context, string) (os.FileInfo, error)      { return nil, os.ErrNotExist }
+func (rootHost) LookPath(context.Context, string) (string, error)       { return "", os.ErrNotExist }
+func (rootHost) PortFree(context.Context, int) bool                     { return true }
+func (rootHost) CgroupV2(context.Context) bool                          { return true }

@@ -32,9 +32,9 @@ func (d *Data) stopKubelet(ctx context.Context, out progress.Phase) {
 		out.Infof("would stop the kubelet service")
 		return
 	}
-	if d.InitSystem.Present() {
+	if d.InitSystem.Present(ctx) {
 		out.Infof("stopping the kubelet service")
-		if err := d.InitSystem.StopKubelet(); err != nil {
+		if err := d.InitSystem.StopKubelet(ctx); err != nil {
 			out.Warnf("the kubelet service could not be stopped: %v; make sure the kubelet is stopped", err)
 		}
 		return

@@ -11,7 +11,7 @@ import (
 
 // runPreflight asks for confirmation unless the reset is forced or a dry
 // run, then checks that reset runs as root. It changes nothing.
-func runPreflight(_ context.Context, out progress.Phase, d *Data) error {
+func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 	if !d.cfg.Force && !d.cfg.DryRun {
 		out.Warnf("changes made to this host by 'kubeadm init' or 'kubeadm join' will be reverted")
 		if d.Confirm == nil {
@@ -26,7 +26,7 @@ func runPreflight(_ context.Context, out progress.Phase, d *Data) error {
 		}
 	}
 	out.Infof("running pre-flight checks")
-	r := preflight.Run([]preflight.Check{preflight.IsPrivilegedUser(d.Host)}, d.cfg.IgnorePreflightErrors)
+	r := preflight.Run(ctx, []preflight.Check{preflight.IsPrivilegedUser(d.Host)}, d.cfg.IgnorePreflightErrors)
 	for _, w := range r.Warnings {
 		out.Warnf("%s", w)
 	}

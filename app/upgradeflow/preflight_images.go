@@ -37,8 +37,8 @@ func (dryRunPuller) PullImage(_ context.Context, image string) error {
 // imagesCheck makes sure the container runtime holds the new images
 // before anything is stopped, pulling the missing ones: an image that
 // cannot be had fails the upgrade here, not half-way through it.
-func (d *Data) imagesCheck(ctx context.Context, out progress.Phase) preflight.Check {
-	return preflight.Check{Name: "ImagePull", Run: func() ([]string, error) {
+func (d *Data) imagesCheck(out progress.Phase) preflight.Check {
+	return preflight.Check{Name: "ImagePull", Run: func(ctx context.Context) ([]string, error) {
 		list, err := d.targetImages()
 		if err != nil {
 			return nil, err

@@ -44,7 +44,7 @@ func TestImagesCheck(t *testing.T) {
 			os.WriteFile(filepath.Join(kubeletDir, "instance-config.yaml"), []byte("containerRuntimeEndpoint: "+ep+"\n"), 0o600)
 			d := &Data{Options: Options{Settings: Settings{EtcdUpgrade: true, DryRun: tt.dryRun}, Machine: nodeenv.Machine{KubeletDir: kubeletDir}},
 				cluster: testCluster("v1.37.1"), lcp: LocalControlPlane{Etcd: &manifests.EtcdNode{Name: "cp1", AdvertiseAddress: "10.0.0.1"}}}
-			_, err = d.imagesCheck(context.Background(), phaseOut()).Run()
+			_, err = d.imagesCheck(phaseOut()).Run(context.Background())
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)
 			}

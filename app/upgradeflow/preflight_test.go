@@ -61,7 +61,7 @@ func TestHealthChecks(t *testing.T) {
 		APIServer: map[string]string{"cp1": "v1.36.3", "cp2": "v1.36.3"}, ControllerManager: map[string]string{"cp1": "v1.36.3", "cp2": "v1.36.3"},
 		Scheduler: map[string]string{"cp1": "v1.36.3"}, Etcd: map[string]string{}}
 	d := &Data{}
-	r := preflight.Run(d.healthChecks(context.Background(), state), nil)
+	r := preflight.Run(context.Background(), d.healthChecks(state), nil)
 	err := r.Err()
 	if err == nil {
 		t.Fatal("want failures")
@@ -71,7 +71,7 @@ func TestHealthChecks(t *testing.T) {
 			t.Errorf("%q missing from %v", want, err)
 		}
 	}
-	if r := preflight.Run(d.healthChecks(context.Background(), state), []string{"ControlPlaneNodesReady", "StaticPods"}); r.Err() != nil || len(r.Ignored) != 2 {
+	if r := preflight.Run(context.Background(), d.healthChecks(state), []string{"ControlPlaneNodesReady", "StaticPods"}); r.Err() != nil || len(r.Ignored) != 2 {
 		t.Errorf("ignored checks still fail: %v (ignored %v)", r.Err(), r.Ignored)
 	}
 }

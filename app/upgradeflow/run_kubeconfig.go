@@ -19,7 +19,7 @@ import (
 // the controlPlaneEndpoint, the kubelet is moved to its own API server
 // (kubelet local mode, which this tool's init and join write from the start)
 // and restarted.
-func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
+func runKubeconfig(ctx context.Context, out progress.Phase, d *Data) error {
 	if !d.isCP || d.cluster == nil {
 		out.Infof("nothing to do: not a control-plane node")
 		return nil
@@ -63,8 +63,8 @@ func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
 		return err
 	}
 	out.Infof("%s now talks to this node's API server %s", path, local)
-	if d.InitSystem.Present() {
-		if err := d.InitSystem.RestartKubelet(); err != nil {
+	if d.InitSystem.Present(ctx) {
+		if err := d.InitSystem.RestartKubelet(ctx); err != nil {
 			out.Warnf("restart the kubelet yourself: %v", err)
 		}
 	}

@@ -75,11 +75,11 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 		}
 		out.Infof("the cluster configuration this upgrade uses:\n%s", strings.TrimSpace(string(b)))
 	}
-	checks := d.healthChecks(ctx, state)
+	checks := d.healthChecks(state)
 	if d.isCP {
-		checks = append(checks, d.imagesCheck(ctx, out))
+		checks = append(checks, d.imagesCheck(out))
 	}
-	r := preflight.Run(checks, d.Settings.IgnorePreflightErrors)
+	r := preflight.Run(ctx, checks, d.Settings.IgnorePreflightErrors)
 	for _, w := range append(r.Warnings, r.Ignored...) {
 		out.Warnf("%s", w)
 	}
@@ -170,16 +170,16 @@ func (d *Data) chooseTarget(out progress.Phase, cluster *kubeadm.ClusterConfigur
 	return nil
 }
 
-func (d *Data) healthChecks(ctx context.Context, state *ClusterState) []preflight.Check {
+func (d *Data) healthChecks(state *ClusterState) []preflight.Check {
 	localEtcd := d.lcp.Etcd != nil
 	checks := []preflight.Check{
-		{Name: "ControlPlaneNodesReady", Run: func() ([]string, error) {
+		{Name: "ControlPlaneNodesReady", Run: func(context.Context) ([]string, error) {
 			if len(state.NotReady) > 0 {
 				return nil, fmt.Errorf("control-plane nodes not Ready: %s", strings.Join(state.NotReady, ", "))
 			}
 			return nil, nil
 		}},
-		{Name: "StaticPods", Run: func() ([]string, error) {
+		{Name: "StaticPods", Run: func(context.Context) ([]string, error) {
 			if m := state.MissingStaticPods(localEtcd); len(m) > 0 {
 				return nil, fmt.Errorf("control-plane Pods missing: %s", strings.Join(m, ", "))
 			}
@@ -190,7 +190,7 @@ func (d *Data) healthChecks(ctx context.Context, state *ClusterState) []prefligh
 		}},
 	}
 	if localEtcd && d.isCP {
-		checks = append(checks, preflight.Check{Name: "EtcdHealth", Run: func() ([]string, error) {
+		checks = append(checks, preflight.Check{Name: "EtcdHealth", Run: func(ctx context.Context) ([]string, error) {
 			c, err := d.etcdClient(ctx)
 			if err != nil {
 				return nil, err

@@ -1,6 +1,7 @@
 package kubeletstart
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
@@ -21,14 +23,15 @@ type StartOptions struct {
 	RegisterTaints bool
 	Patches        *patches.Set
 	Dir            string // /var/lib/kubelet, or the dry-run directory
-	InitSystem     InitSystem
+	InitSystem     host.InitSystem
 	DryRun         bool
 }
 
 // Start builds the node's kubelet files, applies the user's patches, writes
 // them unless they are already in place, and (re)starts the kubelet through
-// the init system, or says it must be started when there is none.
-func Start(out progress.Phase, o StartOptions) error {
+// the init system, or says it must be started when there is none. ctx
+// bounds what the init system is asked.
+func Start(ctx context.Context, out progress.Phase, o StartOptions) error {
 	hostname, err := os.Hostname()
 	if err != nil {
 		return fmt.Errorf("read hostname: %w", err)
@@ -58,11 +61,11 @@ func Start(out progress.Phase, o StartOptions) error {
 		out.Infof("would restart the kubelet")
 		return nil
 	}
-	if !o.InitSystem.Present() {
+	if !o.InitSystem.Present(ctx) {
 		out.Infof("no systemd on this host: the kubelet must be (re)started with the flags of %s; a supervisor watching these files does it", filepath.Join(o.Dir, constants.KubeletFlagsEnvFile))
 		return nil
 	}
-	if err := o.InitSystem.RestartKubelet(); err != nil {
+	if err := o.InitSystem.RestartKubelet(ctx); err != nil {
 		return err
 	}
 	out.Infof("restarted the kubelet")

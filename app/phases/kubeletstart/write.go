@@ -1,9 +1,7 @@
 package kubeletstart
 
 import (
-	"bytes"
-	"fmt"
-	"os"
+	"context"
 	"os/exec"
 	"path/filepath"
 
@@ -12,6 +10,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 )
 
@@ -64,57 +63,10 @@ func (f *Files) Unchanged(kubeletDir string) bool {
 	return true
 }
 
-// InitSystem starts, restarts and stops the kubelet service.
-type InitSystem interface {
-	// Present reports whether this init system manages services here.
-	Present() bool
-	RestartKubelet() error
-	StopKubelet() error
-}
-
-// Systemd is the systemd init system, present when systemd is PID 1.
-type Systemd struct {
-	// Exec runs a command and returns its combined output; nil runs it
-	// for real (tests inject a fake).
-	Exec func(name string, args ...string) ([]byte, error)
-}
-
-func (s Systemd) exec(name string, args ...string) ([]byte, error) {
-	if s.Exec != nil {
-		return s.Exec(name, args...)
-	}
-	return exec.Command(name, args...).CombinedOutput()
-}
-
-// Present reports whether systemd runs this machine.
-func (Systemd) Present() bool {
-	if _, err := os.Stat("/run/systemd/system"); err != nil {
-		return false
-	}
-	_, err := exec.LookPath("systemctl")
-	return err == nil
-}
-
-// RestartKubelet runs systemctl restart kubelet.
-func (s Systemd) RestartKubelet() error {
-	if out, err := s.exec("systemctl", "restart", "kubelet"); err != nil {
-		return fmt.Errorf("systemctl restart kubelet: %w: %s", err, bytes.TrimSpace(out))
-	}
-	return nil
-}
-
-// StopKubelet runs systemctl stop kubelet.
-func (s Systemd) StopKubelet() error {
-	if out, err := s.exec("systemctl", "stop", "kubelet"); err != nil {
-		return fmt.Errorf("systemctl stop kubelet: %w: %s", err, bytes.TrimSpace(out))
-	}
-	return nil
-}
-
 // SystemdResolvedActive reports whether systemd-resolved runs, as the kubelet
 // resolvConf default depends on it.
 func SystemdResolvedActive() (bool, error) {
-	if !(Systemd{}).Present() {
+	if !(host.Systemd{}).Present(context.Background()) {
 		return false, nil
 	}
 	err := exec.Command("systemctl", "is-active", "--quiet", "systemd-resolved").Run()

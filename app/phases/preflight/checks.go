@@ -5,40 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 )
 
-// Host is what checks read from the machine; tests fake it.
-type Host interface {
-	UID() int
-	NumCPU() int
-	MemoryMiB() (int, error)
-	ReadFile(path string) ([]byte, error)
-	ReadDir(path string) ([]os.DirEntry, error)
-	Stat(path string) (os.FileInfo, error)
-	LookPath(name string) (string, error)
-	// PortFree reports whether a TCP port can be bound on all addresses.
-	// Hosts that also implement AddressPorts are asked about one address
-	// when a check has one.
-	PortFree(port int) bool
-	// CgroupV2 reports whether the unified cgroup hierarchy is in use.
-	CgroupV2() bool
-}
-
 // IsPrivilegedUser fails unless the command runs as root.
-func IsPrivilegedUser(h Host) Check {
-	return Check{Name: "IsPrivilegedUser", Run: func() ([]string, error) {
-		if h.UID() != 0 {
+func IsPrivilegedUser(h host.Host) Check {
+	return Check{Name: "IsPrivilegedUser", Run: func(ctx context.Context) ([]string, error) {
+		if h.UID(ctx) != 0 {
 			return nil, errors.New("user is not running as root")
 		}
 		return nil, nil
@@ -46,9 +24,9 @@ func IsPrivilegedUser(h Host) Check {
 }
 
 // NumCPU fails below minimum CPUs.
-func NumCPU(h Host, minimum int) Check {
-	return Check{Name: "NumCPU", Run: func() ([]string, error) {
-		if n := h.NumCPU(); n < minimum {
+func NumCPU(h host.Host, minimum int) Check {
+	return Check{Name: "NumCPU", Run: func(ctx context.Context) ([]string, error) {
+		if n := h.NumCPU(ctx); n < minimum {
 			return nil, fmt.Errorf("the number of available CPUs %d is less than the required %d", n, minimum)
 		}
 		return nil, nil
@@ -56,9 +34,9 @@ func NumCPU(h Host, minimum int) Check {
 }
 
 // Mem fails below minimum MiB of memory.
-func Mem(h Host, minimumMiB int) Check {
-	return Check{Name: "Mem", Run: func() ([]string, error) {
-		m, err := h.MemoryMiB()
+func Mem(h host.Host, minimumMiB int) Check {
+	return Check{Name: "Mem", Run: func(ctx context.Context) ([]string, error) {
+		m, err := h.MemoryMiB(ctx)
 		if err != nil {
 			return []string{"cannot read the memory size: " + err.Error()}, nil
 		}
@@ -69,24 +47,16 @@ func Mem(h Host, minimumMiB int) Check {
 	}}
 }
 
-// AddressPorts is implemented by hosts that can test a port on a single
-// address, as a component bound to that address would listen.
-type AddressPorts interface {
-	// PortFreeOn reports whether a TCP port can be bound on address; ""
-	// means all addresses.
-	PortFreeOn(address string, port int) bool
-}
-
 // Port fails when a TCP port cannot be listened on at address ("" for all
 // addresses, which is what a component without a bind address does). A
 // host that cannot test one address is asked about all of them.
-func Port(h Host, address string, port int) Check {
-	return Check{Name: "Port-" + strconv.Itoa(port), Run: func() ([]string, error) {
+func Port(h host.Host, address string, port int) Check {
+	return Check{Name: "Port-" + strconv.Itoa(port), Run: func(ctx context.Context) ([]string, error) {
 		free := false
-		if a, ok := h.(AddressPorts); ok {
-			free = a.PortFreeOn(address, port)
+		if a, ok := h.(host.AddressPorts); ok {
+			free = a.PortFreeOn(ctx, address, port)
 		} else {
-			free = h.PortFree(port)
+			free = h.PortFree(ctx, port)
 		}
 		if !free {
 			return nil, fmt.Errorf("Port %d is in use", port) //nolint:staticcheck // upstream's wording
@@ -99,9 +69,9 @@ func Port(h Host, address string, port int) Check {
 func checkName(path string) string { return strings.ReplaceAll(path, "/", "-") }
 
 // FileAvailable fails when path exists.
-func FileAvailable(h Host, path string) Check {
-	return Check{Name: "FileAvailable-" + checkName(path), Run: func() ([]string, error) {
-		if _, err := h.Stat(path); err == nil {
+func FileAvailable(h host.Host, path string) Check {
+	return Check{Name: "FileAvailable-" + checkName(path), Run: func(ctx context.Context) ([]string, error) {
+		if _, err := h.Stat(ctx, path); err == nil {
 			return nil, fmt.Errorf("%s already exists", path)
 		}
 		return nil, nil
@@ -109,9 +79,9 @@ func FileAvailable(h Host, path string) Check {
 }
 
 // DirAvailable fails when dir exists and is not empty.
-func DirAvailable(h Host, dir string) Check {
-	return Check{Name: "DirAvailable-" + checkName(dir), Run: func() ([]string, error) {
-		entries, err := h.ReadDir(dir)
+func DirAvailable(h host.Host, dir string) Check {
+	return Check{Name: "DirAvailable-" + checkName(dir), Run: func(ctx context.Context) ([]string, error) {
+		entries, err := h.ReadDir(ctx, dir)
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, nil
 		}
@@ -126,9 +96,9 @@ func DirAvailable(h Host, dir string) Check {
 }
 
 // FileContent fails unless path holds want (ignoring surrounding space).
-func FileContent(h Host, path, want string) Check {
-	return Check{Name: "FileContent-" + checkName(path), Run: func() ([]string, error) {
-		b, err := h.ReadFile(path)
+func FileContent(h host.Host, path, want string) Check {
+	return Check{Name: "FileContent-" + checkName(path), Run: func(ctx context.Context) ([]string, error) {
+		b, err := h.ReadFile(ctx, path)
 		if err != nil {
 			return nil, fmt.Errorf("read %s: %w", path, err)
 		}
@@ -140,9 +110,9 @@ func FileContent(h Host, path, want string) Check {
 }
 
 // InPath fails (or only warns) when an executable is missing.
-func InPath(h Host, name string, mandatory bool) Check {
-	return Check{Name: "FileExisting-" + name, Run: func() ([]string, error) {
-		if _, err := h.LookPath(name); err != nil {
+func InPath(h host.Host, name string, mandatory bool) Check {
+	return Check{Name: "FileExisting-" + name, Run: func(ctx context.Context) ([]string, error) {
+		if _, err := h.LookPath(ctx, name); err != nil {
 			if mandatory {
 				return nil, fmt.Errorf("%s not found in system path", name)
 			}
@@ -153,9 +123,9 @@ func InPath(h Host, name string, mandatory bool) Check {
 }
 
 // Swap warns when swap is on: the kubelet needs failSwapOn: false then.
-func Swap(h Host) Check {
-	return Check{Name: "Swap", Run: func() ([]string, error) {
-		b, err := h.ReadFile("/proc/swaps")
+func Swap(h host.Host) Check {
+	return Check{Name: "Swap", Run: func(ctx context.Context) ([]string, error) {
+		b, err := h.ReadFile(ctx, "/proc/swaps")
 		if err == nil && len(strings.Split(strings.TrimSpace(string(b)), "\n")) > 1 {
 			return []string{"swap is supported for cgroup v2 only; the kubelet must be configured to allow it"}, nil
 		}
@@ -165,72 +135,19 @@ func Swap(h Host) Check {
 
 // SystemVerification fails on cgroup v1, which the kubelet of this release
 // refuses unless failCgroupV1 is false.
-func SystemVerification(h Host) Check {
-	return Check{Name: "SystemVerification", Run: func() ([]string, error) {
-		if !h.CgroupV2() {
+func SystemVerification(h host.Host) Check {
+	return Check{Name: "SystemVerification", Run: func(ctx context.Context) ([]string, error) {
+		if !h.CgroupV2(ctx) {
 			return nil, errors.New("cgroups v1 support is deprecated: the kubelet needs failCgroupV1: false, and the host should move to cgroups v2")
 		}
 		return nil, nil
 	}}
 }
 
-// LocalHost is the Host of this machine.
-type LocalHost struct{}
-
-// UID returns the effective user ID.
-func (LocalHost) UID() int { return os.Geteuid() }
-
-// NumCPU returns the CPUs usable by this process.
-func (LocalHost) NumCPU() int { return runtime.NumCPU() }
-
-// MemoryMiB returns the total RAM.
-func (LocalHost) MemoryMiB() (int, error) {
-	var si syscall.Sysinfo_t
-	if err := syscall.Sysinfo(&si); err != nil {
-		return 0, err
-	}
-	return int(uint64(si.Totalram) * uint64(si.Unit) / (1 << 20)), nil
-}
-
-// ReadFile reads a file.
-func (LocalHost) ReadFile(p string) ([]byte, error) { return os.ReadFile(p) }
-
-// ReadDir lists a directory.
-func (LocalHost) ReadDir(p string) ([]os.DirEntry, error) { return os.ReadDir(p) }
-
-// Stat stats a path.
-func (LocalHost) Stat(p string) (os.FileInfo, error) { return os.Stat(p) }
-
-// LookPath finds an executable.
-func (LocalHost) LookPath(n string) (string, error) { return exec.LookPath(n) }
-
-// PortFree tries to listen on the port on all addresses.
-func (h LocalHost) PortFree(port int) bool { return h.PortFreeOn("", port) }
-
-// PortFreeOn tries to listen on the port at address ("" for all addresses).
-func (LocalHost) PortFreeOn(address string, port int) bool {
-	listen := ":" + strconv.Itoa(port)
-	if address != "" {
-		listen = net.JoinHostPort(address, strconv.Itoa(port))
-	}
-	l, err := net.Listen("tcp", listen)
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
-}
-
-// CgroupV2 reports whether /sys/fs/cgroup is the unified hierarchy.
-func (LocalHost) CgroupV2() bool {
-	_, err := os.Stat(filepath.Join("/sys/fs/cgroup", "cgroup.controllers"))
-	return err == nil
-}
-
 // CRI fails when the container runtime does not answer on its socket
 // (a unix:// URL).
 func CRI(socket string) Check {
-	return Check{Name: "CRI", Run: func() ([]string, error) {
+	return Check{Name: "CRI", Run: func(context.Context) ([]string, error) {
 		if !cri.Answers(strings.TrimPrefix(socket, "unix://")) {
 			return nil, fmt.Errorf("the container runtime does not answer on %s", socket)
 		}
@@ -251,16 +168,16 @@ const runtimeConfigMissing = "You must update your container runtime to a versio
 // ContainerRuntimeVersion warns when the runtime on socket does not
 // implement the CRI RuntimeConfig method, and fails when it cannot be asked.
 func ContainerRuntimeVersion(socket string) Check {
-	return Check{Name: "ContainerRuntimeVersion", Run: func() ([]string, error) {
-		ctx, cancel := context.WithTimeout(context.Background(), criCheckTimeout)
-		c, err := cri.Dial(ctx, socket)
+	return Check{Name: "ContainerRuntimeVersion", Run: func(ctx context.Context) ([]string, error) {
+		dialCtx, cancel := context.WithTimeout(ctx, criCheckTimeout)
+		c, err := cri.Dial(dialCtx, socket)
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("could not connect to the container runtime: %w", err)
 		}
 		defer c.Close()
 		c.CallTimeout = criCheckTimeout
-		ok, err := c.RuntimeConfigImplemented(context.Background())
+		ok, err := c.RuntimeConfigImplemented(ctx)
 		if err != nil {
 			return nil, fmt.Errorf("could not check if the runtime config is available: %w", err)
 		}

@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"context"
 	"net"
 	"path/filepath"
 	"strings"
@@ -9,7 +10,7 @@ import (
 
 func TestCRI(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "cri.sock")
-	if _, err := CRI("unix://" + sock).Run(); err == nil || !strings.Contains(err.Error(), sock) {
+	if _, err := CRI("unix://" + sock).Run(context.Background()); err == nil || !strings.Contains(err.Error(), sock) {
 		t.Errorf("no runtime: %v", err)
 	}
 	l, err := net.Listen("unix", sock)
@@ -17,7 +18,7 @@ func TestCRI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := CRI("unix://" + sock).Run(); err != nil {
+	if _, err := CRI("unix://" + sock).Run(context.Background()); err != nil {
 		t.Errorf("a listening runtime: %v", err)
 	}
 }

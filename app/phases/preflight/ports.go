@@ -3,6 +3,7 @@ package preflight
 import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 )
 
 // lastArg is the value of the last extra argument called name, "" when
@@ -24,7 +25,7 @@ func lastArg(args []kubeadm.Arg, name string) string {
 // ports on the address etcd advertises, the API server's advertise-address
 // argument if given, else the node's advertise address. The kubelet's port
 // is not one of them: every node checks it on all addresses.
-func ControlPlanePorts(h Host, cluster *kubeadm.ClusterConfiguration, local kubeadm.APIEndpoint) []Check {
+func ControlPlanePorts(h host.Host, cluster *kubeadm.ClusterConfiguration, local kubeadm.APIEndpoint) []Check {
 	checks := []Check{
 		Port(h, lastArg(cluster.APIServer.ExtraArgs, "bind-address"), int(local.BindPort)),
 		Port(h, lastArg(cluster.Scheduler.ExtraArgs, "bind-address"), constants.KubeSchedulerPort),

@@ -5,6 +5,7 @@
 package preflight
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -14,8 +15,9 @@ import (
 type Check struct {
 	// Name is what --ignore-preflight-errors takes, e.g. "Port-6443".
 	Name string
-	// Run returns warnings (never fatal) and an error (fatal unless ignored).
-	Run func() (warnings []string, err error)
+	// Run returns warnings (never fatal) and an error (fatal unless
+	// ignored); what it asks of the host and the runtime ends with ctx.
+	Run func(ctx context.Context) (warnings []string, err error)
 }
 
 // Result is the outcome of a set of checks.
@@ -31,15 +33,16 @@ type Failure struct {
 	Err  error
 }
 
-// Run runs every check; ignore holds check names (case-insensitive) or "all".
-func Run(checks []Check, ignore []string) Result {
+// Run runs every check with ctx; ignore holds check names
+// (case-insensitive) or "all".
+func Run(ctx context.Context, checks []Check, ignore []string) Result {
 	ignored := map[string]bool{}
 	for _, n := range ignore {
 		ignored[strings.ToLower(n)] = true
 	}
 	var r Result
 	for _, c := range checks {
-		warnings, err := c.Run()
+		warnings, err := c.Run(ctx)
 		for _, w := range warnings {
 			r.Warnings = append(r.Warnings, fmt.Sprintf("[%s]: %s", c.Name, w))
 		}

@@ -1,6 +1,7 @@
 package preflight
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,9 +12,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 )
 
-// fakeHost is a Host whose answers are fields; paths not in files or dirs
+// fakeHost is a host.Host whose answers are fields; paths not in files or dirs
 // do not exist.
 type fakeHost struct {
 	uid       int
@@ -30,16 +33,18 @@ type fakeHost struct {
 	cgroupV2  bool
 }
 
-func (h *fakeHost) UID() int                { return h.uid }
-func (h *fakeHost) NumCPU() int             { return h.cpus }
-func (h *fakeHost) MemoryMiB() (int, error) { return h.memMiB, h.memErr }
-func (h *fakeHost) CgroupV2() bool          { return h.cgroupV2 }
-func (h *fakeHost) PortFree(port int) bool  { return h.PortFreeOn("", port) }
+func (h *fakeHost) UID(context.Context) int                { return h.uid }
+func (h *fakeHost) NumCPU(context.Context) int             { return h.cpus }
+func (h *fakeHost) MemoryMiB(context.Context) (int, error) { return h.memMiB, h.memErr }
+func (h *fakeHost) CgroupV2(context.Context) bool          { return h.cgroupV2 }
+func (h *fakeHost) PortFree(ctx context.Context, port int) bool {
+	return h.PortFreeOn(ctx, "", port)
+}
 
 // PortFreeOn answers as the kernel does: a port held on every address
 // conflicts with any address, one held on an address conflicts with that
 // address and with all addresses.
-func (h *fakeHost) PortFreeOn(address string, port int) bool {
+func (h *fakeHost) PortFreeOn(_ context.Context, address string, port int) bool {
 	if h.asked == nil {
 		h.asked = map[int]string{}
 	}
@@ -56,14 +61,14 @@ func (h *fakeHost) PortFreeOn(address string, port int) bool {
 	return true
 }
 
-func (h *fakeHost) ReadFile(p string) ([]byte, error) {
+func (h *fakeHost) ReadFile(_ context.Context, p string) ([]byte, error) {
 	if c, ok := h.files[p]; ok {
 		return []byte(c), nil
 	}
 	return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 }
 
-func (h *fakeHost) ReadDir(p string) ([]os.DirEntry, error) {
+func (h *fakeHost) ReadDir(_ context.Context, p string) ([]os.DirEntry, error) {
 	if h.dirErr != nil {
 		return nil, &fs.PathError{Op: "open", Path: p, Err: h.dirErr}
 	}
@@ -78,7 +83,7 @@ func (h *fakeHost) ReadDir(p string) ([]os.DirEntry, error) {
 	return out, nil
 }
 
-func (h *fakeHost) Stat(p string) (os.FileInfo, error) {
+func (h *fakeHost) Stat(_ context.Context, p string) (os.FileInfo, error) {
 	if _, ok := h.files[p]; ok {
 		return fileInfo{name: p}, nil
 	}
@@ -88,7 +93,7 @@ func (h *fakeHost) Stat(p string) (os.FileInfo, error) {
 	return nil, &fs.PathError{Op: "stat", Path: p, Err: fs.ErrNotExist}
 }
 
-func (h *fakeHost) LookPath(n string) (string, error) {
+func (h *fakeHost) LookPath(_ context.Context, n string) (string, error) {
 	if h.path[n] {
 		return "/usr/bin/" + n, nil
 	}
@@ -131,52 +136,52 @@ func TestChecks(t *testing.T) {
 	tests := []struct {
 		desc  string
 		host  func(h *fakeHost)
-		check func(h Host) Check
+		check func(h host.Host) Check
 		want  result
 	}{
 		{"root", func(h *fakeHost) {}, IsPrivilegedUser, result{"IsPrivilegedUser", 0, ""}},
 		{"not-root", func(h *fakeHost) { h.uid = 1000 }, IsPrivilegedUser, result{"IsPrivilegedUser", 0, "not running as root"}},
 
-		{"cpus-enough", func(h *fakeHost) { h.cpus = 2 }, func(h Host) Check { return NumCPU(h, 2) }, result{"NumCPU", 0, ""}},
-		{"cpus-few", func(h *fakeHost) { h.cpus = 1 }, func(h Host) Check { return NumCPU(h, 2) }, result{"NumCPU", 0, "CPUs 1 is less than the required 2"}},
+		{"cpus-enough", func(h *fakeHost) { h.cpus = 2 }, func(h host.Host) Check { return NumCPU(h, 2) }, result{"NumCPU", 0, ""}},
+		{"cpus-few", func(h *fakeHost) { h.cpus = 1 }, func(h host.Host) Check { return NumCPU(h, 2) }, result{"NumCPU", 0, "CPUs 1 is less than the required 2"}},
 
-		{"mem-enough", func(h *fakeHost) { h.memMiB = 1700 }, func(h Host) Check { return Mem(h, 1700) }, result{"Mem", 0, ""}},
-		{"mem-low", func(h *fakeHost) { h.memMiB = 1024 }, func(h Host) Check { return Mem(h, 1700) }, result{"Mem", 0, "1024 MB"}},
-		{"mem-unreadable-warns", func(h *fakeHost) { h.memErr = errors.New("no sysinfo") }, func(h Host) Check { return Mem(h, 1700) }, result{"Mem", 1, ""}},
+		{"mem-enough", func(h *fakeHost) { h.memMiB = 1700 }, func(h host.Host) Check { return Mem(h, 1700) }, result{"Mem", 0, ""}},
+		{"mem-low", func(h *fakeHost) { h.memMiB = 1024 }, func(h host.Host) Check { return Mem(h, 1700) }, result{"Mem", 0, "1024 MB"}},
+		{"mem-unreadable-warns", func(h *fakeHost) { h.memErr = errors.New("no sysinfo") }, func(h host.Host) Check { return Mem(h, 1700) }, result{"Mem", 1, ""}},
 
-		{"port-free", func(h *fakeHost) {}, func(h Host) Check { return Port(h, "", 6443) }, result{"Port-6443", 0, ""}},
-		{"port-used", func(h *fakeHost) { h.usedPorts = map[int]bool{10250: true} }, func(h Host) Check { return Port(h, "", 10250) }, result{"Port-10250", 0, "Port 10250 is in use"}},
-		{"port-used-on-address", func(h *fakeHost) { h.usedOn = map[string]bool{"10.0.0.1:6443": true} }, func(h Host) Check { return Port(h, "10.0.0.1", 6443) },
+		{"port-free", func(h *fakeHost) {}, func(h host.Host) Check { return Port(h, "", 6443) }, result{"Port-6443", 0, ""}},
+		{"port-used", func(h *fakeHost) { h.usedPorts = map[int]bool{10250: true} }, func(h host.Host) Check { return Port(h, "", 10250) }, result{"Port-10250", 0, "Port 10250 is in use"}},
+		{"port-used-on-address", func(h *fakeHost) { h.usedOn = map[string]bool{"10.0.0.1:6443": true} }, func(h host.Host) Check { return Port(h, "10.0.0.1", 6443) },
 			result{"Port-6443", 0, "Port 6443 is in use"}},
-		{"port-used-on-other-address", func(h *fakeHost) { h.usedOn = map[string]bool{"127.0.0.1:6443": true} }, func(h Host) Check { return Port(h, "10.0.0.1", 6443) },
+		{"port-used-on-other-address", func(h *fakeHost) { h.usedOn = map[string]bool{"127.0.0.1:6443": true} }, func(h host.Host) Check { return Port(h, "10.0.0.1", 6443) },
 			result{"Port-6443", 0, ""}},
-		{"port-used-on-an-address-checked-on-all", func(h *fakeHost) { h.usedOn = map[string]bool{"127.0.0.1:6443": true} }, func(h Host) Check { return Port(h, "", 6443) },
+		{"port-used-on-an-address-checked-on-all", func(h *fakeHost) { h.usedOn = map[string]bool{"127.0.0.1:6443": true} }, func(h host.Host) Check { return Port(h, "", 6443) },
 			result{"Port-6443", 0, "Port 6443 is in use"}},
-		{"port-used-everywhere-checked-on-address", func(h *fakeHost) { h.usedPorts = map[int]bool{6443: true} }, func(h Host) Check { return Port(h, "10.0.0.1", 6443) },
+		{"port-used-everywhere-checked-on-address", func(h *fakeHost) { h.usedPorts = map[int]bool{6443: true} }, func(h host.Host) Check { return Port(h, "10.0.0.1", 6443) },
 			result{"Port-6443", 0, "Port 6443 is in use"}},
 
-		{"file-available", func(h *fakeHost) {}, func(h Host) Check { return FileAvailable(h, "/etc/kubernetes/manifests/kube-apiserver.yaml") },
+		{"file-available", func(h *fakeHost) {}, func(h host.Host) Check { return FileAvailable(h, "/etc/kubernetes/manifests/kube-apiserver.yaml") },
 			result{"FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml", 0, ""}},
-		{"file-exists", func(h *fakeHost) { h.files["/etc/kubernetes/kubelet.conf"] = "x" }, func(h Host) Check { return FileAvailable(h, "/etc/kubernetes/kubelet.conf") },
+		{"file-exists", func(h *fakeHost) { h.files["/etc/kubernetes/kubelet.conf"] = "x" }, func(h host.Host) Check { return FileAvailable(h, "/etc/kubernetes/kubelet.conf") },
 			result{"FileAvailable--etc-kubernetes-kubelet.conf", 0, "/etc/kubernetes/kubelet.conf already exists"}},
 
-		{"dir-missing", func(h *fakeHost) {}, func(h Host) Check { return DirAvailable(h, "/var/lib/other") }, result{"DirAvailable--var-lib-other", 0, ""}},
-		{"dir-empty", func(h *fakeHost) {}, func(h Host) Check { return DirAvailable(h, "/var/lib/etcd") }, result{"DirAvailable--var-lib-etcd", 0, ""}},
-		{"dir-not-empty", func(h *fakeHost) { h.dirs["/var/lib/etcd"] = []string{"member"} }, func(h Host) Check { return DirAvailable(h, "/var/lib/etcd") },
+		{"dir-missing", func(h *fakeHost) {}, func(h host.Host) Check { return DirAvailable(h, "/var/lib/other") }, result{"DirAvailable--var-lib-other", 0, ""}},
+		{"dir-empty", func(h *fakeHost) {}, func(h host.Host) Check { return DirAvailable(h, "/var/lib/etcd") }, result{"DirAvailable--var-lib-etcd", 0, ""}},
+		{"dir-not-empty", func(h *fakeHost) { h.dirs["/var/lib/etcd"] = []string{"member"} }, func(h host.Host) Check { return DirAvailable(h, "/var/lib/etcd") },
 			result{"DirAvailable--var-lib-etcd", 0, "/var/lib/etcd is not empty"}},
-		{"dir-unreadable", func(h *fakeHost) { h.dirErr = fs.ErrPermission }, func(h Host) Check { return DirAvailable(h, "/var/lib/etcd") },
+		{"dir-unreadable", func(h *fakeHost) { h.dirErr = fs.ErrPermission }, func(h host.Host) Check { return DirAvailable(h, "/var/lib/etcd") },
 			result{"DirAvailable--var-lib-etcd", 0, "permission denied"}},
 
-		{"content-ok", func(h *fakeHost) {}, func(h Host) Check { return FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1") },
+		{"content-ok", func(h *fakeHost) {}, func(h host.Host) Check { return FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1") },
 			result{"FileContent--proc-sys-net-ipv4-ip_forward", 0, ""}},
-		{"content-wrong", func(h *fakeHost) { h.files["/proc/sys/net/ipv4/ip_forward"] = "0\n" }, func(h Host) Check { return FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1") },
+		{"content-wrong", func(h *fakeHost) { h.files["/proc/sys/net/ipv4/ip_forward"] = "0\n" }, func(h host.Host) Check { return FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1") },
 			result{"FileContent--proc-sys-net-ipv4-ip_forward", 0, "/proc/sys/net/ipv4/ip_forward contents are not set to 1"}},
-		{"content-missing", func(h *fakeHost) { delete(h.files, "/proc/sys/net/ipv4/ip_forward") }, func(h Host) Check { return FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1") },
+		{"content-missing", func(h *fakeHost) { delete(h.files, "/proc/sys/net/ipv4/ip_forward") }, func(h host.Host) Check { return FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1") },
 			result{"FileContent--proc-sys-net-ipv4-ip_forward", 0, "read /proc/sys/net/ipv4/ip_forward"}},
 
-		{"in-path", func(h *fakeHost) {}, func(h Host) Check { return InPath(h, "crictl", true) }, result{"FileExisting-crictl", 0, ""}},
-		{"not-in-path-mandatory", func(h *fakeHost) { h.path = nil }, func(h Host) Check { return InPath(h, "crictl", true) }, result{"FileExisting-crictl", 0, "crictl not found in system path"}},
-		{"not-in-path-optional", func(h *fakeHost) { h.path = nil }, func(h Host) Check { return InPath(h, "socat", false) }, result{"FileExisting-socat", 1, ""}},
+		{"in-path", func(h *fakeHost) {}, func(h host.Host) Check { return InPath(h, "crictl", true) }, result{"FileExisting-crictl", 0, ""}},
+		{"not-in-path-mandatory", func(h *fakeHost) { h.path = nil }, func(h host.Host) Check { return InPath(h, "crictl", true) }, result{"FileExisting-crictl", 0, "crictl not found in system path"}},
+		{"not-in-path-optional", func(h *fakeHost) { h.path = nil }, func(h host.Host) Check { return InPath(h, "socat", false) }, result{"FileExisting-socat", 1, ""}},
 
 		{"cgroup-v2", func(h *fakeHost) {}, SystemVerification, result{"SystemVerification", 0, ""}},
 		{"cgroup-v1", func(h *fakeHost) { h.cgroupV2 = false }, SystemVerification, result{"SystemVerification", 0, "cgroups v1"}},
@@ -195,7 +200,7 @@ func TestChecks(t *testing.T) {
 			if c.Name != tc.want.name {
 				t.Fatalf("name %q, want %q", c.Name, tc.want.name)
 			}
-			warnings, err := c.Run()
+			warnings, err := c.Run(context.Background())
 			if len(warnings) != tc.want.warnings {
 				t.Fatalf("warnings %q, want %d", warnings, tc.want.warnings)
 			}
@@ -212,11 +217,11 @@ func TestChecks(t *testing.T) {
 }
 
 func failing(name, msg string) Check {
-	return Check{Name: name, Run: func() ([]string, error) { return nil, errors.New(msg) }}
+	return Check{Name: name, Run: func(context.Context) ([]string, error) { return nil, errors.New(msg) }}
 }
 
 func passing(name string, warnings ...string) Check {
-	return Check{Name: name, Run: func() ([]string, error) { return warnings, nil }}
+	return Check{Name: name, Run: func(context.Context) ([]string, error) { return warnings, nil }}
 }
 
 func TestRunAndErr(t *testing.T) {
@@ -227,7 +232,7 @@ func TestRunAndErr(t *testing.T) {
 		failing("FileAvailable--etc-kubernetes-manifests-kube-apiserver.yaml", "/etc/kubernetes/manifests/kube-apiserver.yaml already exists"),
 		failing("DirAvailable--var-lib-etcd", "/var/lib/etcd is not empty"),
 	}
-	r := Run(checks, nil)
+	r := Run(context.Background(), checks, nil)
 	if len(r.Failures) != 3 {
 		t.Fatalf("failures %+v, want 3", r.Failures)
 	}
@@ -284,7 +289,7 @@ func TestRunIgnore(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			r := Run(checks, tc.ignore)
+			r := Run(context.Background(), checks, tc.ignore)
 			var failed []string
 			for _, f := range r.Failures {
 				failed = append(failed, f.Name)
@@ -308,7 +313,7 @@ func TestRunIgnore(t *testing.T) {
 }
 
 func TestRunAllPass(t *testing.T) {
-	r := Run([]Check{passing("A"), passing("B")}, nil)
+	r := Run(context.Background(), []Check{passing("A"), passing("B")}, nil)
 	if r.Err() != nil || len(r.Failures) != 0 || len(r.Warnings) != 0 || len(r.Ignored) != 0 {
 		t.Fatalf("result %+v", r)
 	}
@@ -317,7 +322,7 @@ func TestRunAllPass(t *testing.T) {
 func TestRunRunsEveryCheck(t *testing.T) {
 	ran := 0
 	count := func(name string, fail bool) Check {
-		return Check{Name: name, Run: func() ([]string, error) {
+		return Check{Name: name, Run: func(context.Context) ([]string, error) {
 			ran++
 			if fail {
 				return nil, errors.New("bad")
@@ -325,7 +330,7 @@ func TestRunRunsEveryCheck(t *testing.T) {
 			return nil, nil
 		}}
 	}
-	Run([]Check{count("A", true), count("B", false), count("C", true)}, nil)
+	Run(context.Background(), []Check{count("A", true), count("B", false), count("C", true)}, nil)
 	if ran != 3 {
 		t.Fatalf("%d checks ran, want 3 (a failure must not stop the others)", ran)
 	}
@@ -342,7 +347,7 @@ func TestRealisticHost(t *testing.T) {
 		FileAvailable(h, "/etc/kubernetes/manifests/kube-apiserver.yaml"), DirAvailable(h, "/var/lib/etcd"),
 		FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1"), InPath(h, "crictl", true), SystemVerification(h),
 	}
-	r := Run(checks, []string{"isprivilegeduser"})
+	r := Run(context.Background(), checks, []string{"isprivilegeduser"})
 	var failed []string
 	for _, f := range r.Failures {
 		failed = append(failed, f.Name)
@@ -358,19 +363,43 @@ func TestRealisticHost(t *testing.T) {
 	}
 }
 
-func TestLocalHost(t *testing.T) {
-	var h Host = LocalHost{}
-	if h.NumCPU() < 1 {
-		t.Fatal("NumCPU < 1")
+// ctxKey marks the context a test runs checks with.
+type ctxKey struct{}
+
+// TestRunPassesContext: every check, and through it the host, is run with
+// the context Run was given.
+func TestRunPassesContext(t *testing.T) {
+	ctx := context.WithValue(context.Background(), ctxKey{}, "run")
+	seen := 0
+	c := Check{Name: "A", Run: func(got context.Context) ([]string, error) {
+		if got.Value(ctxKey{}) == "run" {
+			seen++
+		}
+		return nil, nil
+	}}
+	h := &ctxHost{fakeHost: goodHost()}
+	Run(ctx, []Check{c, NumCPU(h, 1), Port(h, "10.0.0.1", 6443)}, nil)
+	if seen != 1 || h.seen != 2 {
+		t.Fatalf("the check saw the context %d times (want 1), the host %d times (want 2)", seen, h.seen)
 	}
-	if m, err := h.MemoryMiB(); err != nil || m <= 0 {
-		t.Fatalf("MemoryMiB = %d, %v", m, err)
+}
+
+// ctxHost counts the calls made with the test's context.
+type ctxHost struct {
+	*fakeHost
+	seen int
+}
+
+func (h *ctxHost) NumCPU(ctx context.Context) int {
+	if ctx.Value(ctxKey{}) == "run" {
+		h.seen++
 	}
-	dir := t.TempDir()
-	if _, err := h.ReadDir(dir + "/missing"); !errors.Is(err, fs.ErrNotExist) {
-		t.Fatalf("ReadDir(missing) = %v, want ErrNotExist (DirAvailable relies on it)", err)
+	return h.fakeHost.NumCPU(ctx)
+}
+
+func (h *ctxHost) PortFreeOn(ctx context.Context, address string, port int) bool {
+	if ctx.Value(ctxKey{}) == "run" {
+		h.seen++
 	}
-	if _, err := h.Stat(dir); err != nil {
-		t.Fatal(err)
-	}
+	return h.fakeHost.PortFreeOn(ctx, address, port)
 }

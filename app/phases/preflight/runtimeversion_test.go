@@ -75,7 +75,7 @@ func TestContainerRuntimeVersion(t *testing.T) {
 			if c.Name != "ContainerRuntimeVersion" {
 				t.Fatalf("name %q", c.Name)
 			}
-			warnings, err := c.Run()
+			warnings, err := c.Run(context.Background())
 			if strings.Join(warnings, "\n") != strings.Join(tc.warnings, "\n") {
 				t.Fatalf("warnings %q, want %q", warnings, tc.warnings)
 			}
