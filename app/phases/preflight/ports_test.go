@@ -85,8 +85,9 @@ func TestControlPlanePortsHeldElsewhere(t *testing.T) {
 	}
 }
 
-// TestPortOnLocalHost listens on a loopback port and checks it, through
-// the real host, on that address and on all addresses.
+// TestPortOnLocalHost checks the Port check through the real host on a
+// loopback port held on its address (host.Local's own test covers the
+// addresses one by one).
 func TestPortOnLocalHost(t *testing.T) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -94,27 +95,7 @@ func TestPortOnLocalHost(t *testing.T) {
 	}
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
-	tests := []struct {
-		name    string
-		address string
-		free    bool
-	}{
-		{"same address", "127.0.0.1", false},
-		{"all addresses", "", false},
-	}
-	if other, err := net.Listen("tcp", net.JoinHostPort("127.0.0.2", strconv.Itoa(port))); err == nil {
-		other.Close()
-		tests = append(tests, struct {
-			name    string
-			address string
-			free    bool
-		}{"another address", "127.0.0.2", true})
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Port(host.Local{}, tc.address, port).Run(context.Background()); (err == nil) != tc.free {
-				t.Fatalf("Port check on %q: %v, want free %v", tc.address, err, tc.free)
-			}
-		})
+	if _, err := Port(host.Local{}, "127.0.0.1", port).Run(context.Background()); err == nil {
+		t.Fatalf("the Port check passes on 127.0.0.1:%d, which is held", port)
 	}
 }
