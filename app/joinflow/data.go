@@ -55,6 +55,9 @@ type Data struct {
 
 	// discoverFn replaces discovery in tests.
 	discoverFn func(context.Context, *Data) error
+	// stopPodsFn replaces stopping static Pods through the container
+	// runtime in tests.
+	stopPodsFn func(ctx context.Context, podNames []string) error
 	// rootless prepares the components' users (RootlessControlPlane).
 	rootless *users.Rootless
 	// fullRun is a join of every phase (not `join phase`), which records

@@ -14,12 +14,12 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 )
 
-// portsFreeTimeout bounds the wait, after a failed join took its static
-// Pods away, for their ports to be free again: an API server keeps its
-// port through its shutdown delay.
+// portsFreeTimeout bounds the wait, once a failed join's static Pods were
+// stopped, for their ports to be free again.
 const portsFreeTimeout = 45 * time.Second
 
 func (d *Data) inventoryFile() string {
@@ -118,7 +118,7 @@ func (d *Data) removeOwnFiles(ctx context.Context) (n int, listed bool, err erro
 		n++
 	}
 	if len(pods) > 0 && d.controlPlane() {
-		if err := d.waitPortsFree(ctx); err != nil {
+		if err := d.freePorts(ctx, pods); err != nil {
 			return n, true, err
 		}
 	}
@@ -135,11 +135,65 @@ func (d *Data) removeOwnFiles(ctx context.Context) (n int, listed bool, err erro
 	return n, true, nil
 }
 
-// waitPortsFree waits until the control-plane ports the join's static
-// Pods held can be bound again: the kubelet stops the Pods whose manifests
-// went away.
-func (d *Data) waitPortsFree(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, portsFreeTimeout)
+// kubeletStopGrace is how long the kubelet is given to stop the static
+// Pods whose manifests a failed join removed, gracefully, before they are
+// stopped through the container runtime (a variable for tests).
+var kubeletStopGrace = 15 * time.Second
+
+// freePorts waits until the control-plane ports of the static Pods whose
+// manifests were removed can be bound again. The kubelet stops those Pods;
+// when it does not within kubeletStopGrace (a join that failed in its TLS
+// bootstrap leaves a kubelet that cannot start), they are stopped through
+// the container runtime.
+func (d *Data) freePorts(ctx context.Context, manifests []string) error {
+	if d.waitPortsFree(ctx, kubeletStopGrace) == nil {
+		return nil
+	}
+	var names []string
+	for _, m := range manifests {
+		names = append(names, strings.TrimSuffix(filepath.Base(m), ".yaml")+"-"+d.join().NodeRegistration.Name)
+	}
+	if d.cluster.Etcd.Local != nil { // its manifest went with its member
+		names = append(names, constants.Etcd+"-"+d.join().NodeRegistration.Name)
+	}
+	stop := d.stopPodsFn
+	if stop == nil {
+		stop = d.stopPods
+	}
+	if err := stop(ctx, names); err != nil {
+		return err
+	}
+	return d.waitPortsFree(ctx, portsFreeTimeout)
+}
+
+// stopPods stops, through the node's container runtime, the kube-system
+// pod sandboxes with the given names.
+func (d *Data) stopPods(ctx context.Context, podNames []string) error {
+	sock := d.join().NodeRegistration.CRISocket
+	c, err := cri.Dial(ctx, sock)
+	if err != nil {
+		return fmt.Errorf("stop the static Pods %s: %w", strings.Join(podNames, ", "), err)
+	}
+	defer c.Close()
+	list, err := c.ListPodSandboxes(ctx)
+	if err != nil {
+		return fmt.Errorf("stop the static Pods %s: %w", strings.Join(podNames, ", "), err)
+	}
+	for _, s := range list {
+		if s.Namespace != constants.KubeSystemNamespace || !slices.Contains(podNames, s.Name) {
+			continue
+		}
+		if err := c.StopPodSandbox(ctx, s.ID); err != nil {
+			return fmt.Errorf("stop pod %s through %s: %w", s, sock, err)
+		}
+	}
+	return nil
+}
+
+// waitPortsFree waits up to timeout until the control-plane ports the
+// join's static Pods held can be bound again.
+func (d *Data) waitPortsFree(ctx context.Context, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	checks := preflight.ControlPlanePorts(d.Host, d.cluster, d.localEndpoint())
 	for {

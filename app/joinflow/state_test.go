@@ -6,11 +6,15 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -155,5 +159,41 @@ func TestRollBackRemovesItsFiles(t *testing.T) {
 		if _, err := os.Stat(p); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s is still there: %v", p, err)
 		}
+	}
+}
+
+// busyHost holds every port until free is set.
+type busyHost struct {
+	host.Local
+	free *atomic.Bool
+}
+
+func (h busyHost) PortFree(context.Context, int) bool           { return h.free.Load() }
+func (h busyHost) PortFreeOn(context.Context, string, int) bool { return h.free.Load() }
+
+// TestFreePortsStopsPodsTheKubeletLeft checks that the static Pods of a
+// failed control-plane join that the kubelet does not stop (it could not
+// start) are stopped through the runtime, etcd's included, and that the
+// wait ends once their ports are free.
+func TestFreePortsStopsPodsTheKubeletLeft(t *testing.T) {
+	defer func(g time.Duration) { kubeletStopGrace = g }(kubeletStopGrace)
+	kubeletStopGrace = 300 * time.Millisecond
+	free := &atomic.Bool{}
+	j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "cp2"},
+		ControlPlane: &kubeadm.JoinControlPlane{LocalAPIEndpoint: kubeadm.APIEndpoint{AdvertiseAddress: "10.0.0.12", BindPort: 6443}}}
+	d := &Data{Options: Options{Machine: nodeenv.Machine{Host: busyHost{free: free}}}, cfg: &config.Join{Join: j}}
+	d.cluster = &kubeadm.ClusterConfiguration{Etcd: kubeadm.Etcd{Local: &kubeadm.LocalEtcd{}}}
+	var stopped []string
+	d.stopPodsFn = func(_ context.Context, names []string) error {
+		stopped = names
+		free.Store(true)
+		return nil
+	}
+	if err := d.freePorts(context.Background(), []string{"/m/kube-apiserver.yaml", "/m/kube-scheduler.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"kube-apiserver-cp2", "kube-scheduler-cp2", "etcd-cp2"}
+	if !slices.Equal(stopped, want) {
+		t.Errorf("stopped %v, want %v", stopped, want)
 	}
 }
