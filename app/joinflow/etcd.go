@@ -113,6 +113,9 @@ func runEtcdJoin(ctx context.Context, out progress.Phase, d *Data) error {
 		return err
 	}
 	defer c.Close()
+	if err := d.clearStaleMember(ctx, out, c, lease.TakenFrom, node.PeerURL()); err != nil {
+		return err
+	}
 	if err := os.MkdirAll(d.cluster.Etcd.Local.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create etcd data directory: %w", err)
 	}

@@ -23,6 +23,11 @@ const LeaseName = "kubeadm-etcd-join"
 
 // Lease is a held lease; Release gives it up.
 type Lease struct {
+	// TakenFrom is the holder whose Lease had expired when it was taken,
+	// "" otherwise: a join that stopped part-way, whose etcd learner may
+	// still be in the cluster.
+	TakenFrom string
+
 	client clientset.Interface
 	holder string
 	stop   context.CancelFunc
@@ -55,7 +60,11 @@ func Acquire(ctx context.Context, client clientset.Interface, holder string, dur
 			if other == holder || other == "" || expired(cur, time.Now()) {
 				cur.Spec.HolderIdentity, cur.Spec.LeaseDurationSeconds, cur.Spec.AcquireTime, cur.Spec.RenewTime = &holder, &secs, &now, &now
 				if _, err = leases.Update(ctx, cur, metav1.UpdateOptions{}); err == nil {
-					return start(client, holder, duration), nil
+					l := start(client, holder, duration)
+					if other != holder {
+						l.TakenFrom = other
+					}
+					return l, nil
 				}
 			} else if other != lastOther {
 				lastOther = other
