@@ -141,7 +141,8 @@ func (d *Data) removeOwnFiles(ctx context.Context) (n int, listed bool, err erro
 var kubeletStopGrace = 15 * time.Second
 
 // freePorts waits until the control-plane ports of the static Pods whose
-// manifests were removed can be bound again. The kubelet stops those Pods;
+// manifests were removed can be bound again (etcd's, when its member was
+// removed, is already stopped by discardLocalEtcd). The kubelet stops those Pods;
 // when it does not within kubeletStopGrace (a join that failed in its TLS
 // bootstrap leaves a kubelet that cannot start), they are stopped through
 // the container runtime.
@@ -149,21 +150,27 @@ func (d *Data) freePorts(ctx context.Context, manifests []string) error {
 	if d.waitPortsFree(ctx, kubeletStopGrace) == nil {
 		return nil
 	}
-	var names []string
+	var components []string
 	for _, m := range manifests {
-		names = append(names, strings.TrimSuffix(filepath.Base(m), ".yaml")+"-"+d.join().NodeRegistration.Name)
+		components = append(components, strings.TrimSuffix(filepath.Base(m), ".yaml"))
 	}
-	if d.cluster.Etcd.Local != nil { // its manifest went with its member
-		names = append(names, constants.Etcd+"-"+d.join().NodeRegistration.Name)
-	}
-	stop := d.stopPodsFn
-	if stop == nil {
-		stop = d.stopPods
-	}
-	if err := stop(ctx, names); err != nil {
+	if err := d.stopStaticPods(ctx, components); err != nil {
 		return err
 	}
 	return d.waitPortsFree(ctx, portsFreeTimeout)
+}
+
+// stopStaticPods stops, through the node's container runtime, the static
+// Pods of this node's components (their Pods are named <component>-<node>).
+func (d *Data) stopStaticPods(ctx context.Context, components []string) error {
+	var names []string
+	for _, c := range components {
+		names = append(names, c+"-"+d.join().NodeRegistration.Name)
+	}
+	if d.stopPodsFn != nil {
+		return d.stopPodsFn(ctx, names)
+	}
+	return d.stopPods(ctx, names)
 }
 
 // stopPods stops, through the node's container runtime, the kube-system

@@ -82,7 +82,7 @@ func joinList(items []string) string {
 }
 
 // removeOwnEtcdMember removes the member with this node's peer URL, if the
-// cluster has one, then its static Pod and the data of the removed member.
+// cluster has one, then its static Pod and its data (discardLocalEtcd).
 func (d *Data) removeOwnEtcdMember(ctx context.Context) (bool, error) {
 	if _, err := os.Stat(filepath.Join(d.certsDirOut(), "apiserver-etcd-client.key")); err != nil {
 		return false, nil // the join stopped before it could talk to etcd
@@ -106,10 +106,7 @@ func (d *Data) removeOwnEtcdMember(ctx context.Context) (bool, error) {
 		if err := c.Remove(ctx, m.ID, true); err != nil {
 			return false, fmt.Errorf("remove etcd member %s: %w", m, err)
 		}
-		if err := os.Remove(filepath.Join(d.manifestsDir, constants.Etcd+".yaml")); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return true, fmt.Errorf("remove the etcd manifest: %w", err)
-		}
-		return true, emptyDir(d.cluster.Etcd.Local.DataDir)
+		return true, d.discardLocalEtcd(ctx)
 	}
 	return false, nil
 }

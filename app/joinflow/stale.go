@@ -50,19 +50,23 @@ func (d *Data) clearStaleMember(ctx context.Context, out progress.Phase, c membe
 	if err != nil {
 		return fmt.Errorf("read the etcd data directory %s: %w", dir, err)
 	}
-	if err := os.Remove(filepath.Join(d.manifestsDir, constants.Etcd+".yaml")); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("remove the stale etcd manifest: %w", err)
-	}
-	stop := d.stopPodsFn
-	if stop == nil {
-		stop = d.stopPods
-	}
-	if err := stop(ctx, []string{constants.Etcd + "-" + d.join().NodeRegistration.Name}); err != nil {
-		return err
-	}
-	if err := emptyDir(dir); err != nil {
+	if err := d.discardLocalEtcd(ctx); err != nil {
 		return err
 	}
 	out.Infof("emptied %s: it held the data of an earlier attempt whose etcd member is no longer in the cluster", dir)
 	return nil
+}
+
+// discardLocalEtcd ends this node's etcd, whose member is no longer in the
+// cluster: its manifest is taken away, its Pod stopped through the
+// container runtime (the kubelet may not run), and its data directory
+// emptied, so that a member added anew starts from an empty directory.
+func (d *Data) discardLocalEtcd(ctx context.Context) error {
+	if err := os.Remove(filepath.Join(d.manifestsDir, constants.Etcd+".yaml")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove the etcd manifest: %w", err)
+	}
+	if err := d.stopStaticPods(ctx, []string{constants.Etcd}); err != nil {
+		return err
+	}
+	return emptyDir(d.cluster.Etcd.Local.DataDir)
 }

@@ -173,8 +173,8 @@ func (h busyHost) PortFreeOn(context.Context, string, int) bool { return h.free.
 
 // TestFreePortsStopsPodsTheKubeletLeft checks that the static Pods of a
 // failed control-plane join that the kubelet does not stop (it could not
-// start) are stopped through the runtime, etcd's included, and that the
-// wait ends once their ports are free.
+// start) are stopped through the runtime, and that the wait ends once
+// their ports are free.
 func TestFreePortsStopsPodsTheKubeletLeft(t *testing.T) {
 	defer func(g time.Duration) { kubeletStopGrace = g }(kubeletStopGrace)
 	kubeletStopGrace = 300 * time.Millisecond
@@ -189,7 +189,7 @@ func TestFreePortsStopsPodsTheKubeletLeft(t *testing.T) {
 		free.Store(true)
 		return nil
 	}
-	if err := d.freePorts(context.Background(), []string{"/m/kube-apiserver.yaml", "/m/kube-scheduler.yaml"}); err != nil {
+	if err := d.freePorts(context.Background(), []string{"/m/kube-apiserver.yaml", "/m/kube-scheduler.yaml", "/m/etcd.yaml"}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"kube-apiserver-cp2", "kube-scheduler-cp2", "etcd-cp2"}

@@ -5,8 +5,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os/exec"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -17,40 +15,6 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/etcdjoin"
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
-
-// TestFaultMatrixPowerCutUpgrade cuts the power of a one-node v1.36.3
-// cluster (made by upstream kubeadm) in the middle of its `upgrade apply`:
-// the node is stopped (every process of it, the tool included) right after
-// etcd's new manifest was written, and started again; the same upgrade
-// run again converges to the control plane at v1.37.1 and Ready. Each
-// point starts from a new v1.36.3 cluster (reset, then upstream's init).
-func TestFaultMatrixPowerCutUpgrade(t *testing.T) {
-	c := newUpgradeCluster(t, "cp1")
-	cp1 := c.Nodes[0]
-	args := []string{"upgrade", "apply", toVersion, "--yes", "--ignore-preflight-errors=SystemVerification"}
-	m := &faultMatrix{}
-	for i, p := range []upgradePoint{
-		{name: "power cut after etcd's new manifest was written", message: "etcd: wrote the new manifest"},
-		{name: "power cut after kube-apiserver's new manifest was written", message: "kube-apiserver: wrote the new manifest"},
-	} {
-		if i > 0 { // each point from a new v1.36.3 cluster
-			if out, err := kubeadm(t, cp1, context.Background(), "reset", "--force", "--cleanup-tmp-dir"); err != nil {
-				t.Fatalf("reset: %v\n%s", err, out)
-			}
-		}
-		initOld(t, c, []string{"cp1"})
-		controlPlaneAt(t, adminClient(t, cp1), "cp1", fromVersion, "3.6.8-0")
-		cut := interruptWhen(t, cp1, args, func(ev progressEvent) bool { return ev.Event == "info" && strings.Contains(ev.Message, p.message) },
-			func(*exec.Cmd) { must(t, cp1.Stop(context.Background()), "stop node cp1") })
-		if !cut {
-			t.Errorf("upgrade apply ended before %q", p.message)
-			continue
-		}
-		must(t, cp1.Start(context.Background()), "start node cp1")
-		rerun(t, m, "upgrade apply", p.name, cp1, args, upgradedAt(cp1, "cp1"))
-	}
-	m.print(t)
-}
 
 // TestFaultMatrixLeaseHolderStops joins two control planes at once onto a
 // cluster of two (behind haproxy, v1.37.1) and stops the node whose join
