@@ -16,6 +16,9 @@ type InitSystem interface {
 	RestartKubelet(ctx context.Context) error
 	// StopKubelet stops the kubelet service.
 	StopKubelet(ctx context.Context) error
+	// ServiceActive reports whether the service name runs (the kubelet's
+	// resolvConf default depends on systemd-resolved).
+	ServiceActive(ctx context.Context, name string) bool
 }
 
 // Systemd is the systemd init system, present when systemd is PID 1.
@@ -47,6 +50,12 @@ func (s Systemd) RestartKubelet(ctx context.Context) error {
 		return fmt.Errorf("systemctl restart kubelet: %w: %s", err, bytes.TrimSpace(out))
 	}
 	return nil
+}
+
+// ServiceActive runs systemctl is-active --quiet name.
+func (s Systemd) ServiceActive(ctx context.Context, name string) bool {
+	_, err := s.exec(ctx, "systemctl", "is-active", "--quiet", name)
+	return err == nil
 }
 
 // StopKubelet runs systemctl stop kubelet.

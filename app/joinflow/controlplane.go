@@ -34,7 +34,7 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 		return nil
 	}
 	ep := d.localEndpoint()
-	return waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
+	return waitcontrolplane.WaitAll(ctx, d.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
 		d.join().Timeouts.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, func(c waitcontrolplane.Check, after time.Duration) {
 			out.Infof("%s is healthy after %s", c.Name, after.Round(10*time.Millisecond))
 		})

@@ -15,11 +15,9 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/users"
@@ -32,8 +30,8 @@ type Options struct {
 	IgnorePreflightErrors []string
 	SkipPhases            []string
 	Out                   progress.Reporter
-	// Machine is injected for tests; zero fields mean this machine.
-	nodeenv.Machine
+	// Deps are injected for tests; zero fields mean this machine's.
+	Deps
 }
 
 // Data is what join's phases share.
@@ -55,9 +53,6 @@ type Data struct {
 
 	// discoverFn replaces discovery in tests.
 	discoverFn func(context.Context, *Data) error
-	// stopPodsFn replaces stopping static Pods through the container
-	// runtime in tests.
-	stopPodsFn func(ctx context.Context, podNames []string) error
 	// rootless prepares the components' users (RootlessControlPlane).
 	rootless *users.Rootless
 	// fullRun is a join of every phase (not `join phase`), which records
@@ -68,7 +63,7 @@ type Data struct {
 
 // NewData prepares a run.
 func NewData(o Options) (*Data, error) {
-	o.Machine.Default()
+	o.Deps.defaults()
 	run, err := o.Machine.Prepare("join", o.DryRun, o.Config.Join.Patches)
 	if err != nil {
 		return nil, err
@@ -90,7 +85,7 @@ func (d *Data) adminClient() (clientset.Interface, error) {
 	if d.admin != nil {
 		return d.admin, nil
 	}
-	c, err := apiclient.FromKubeconfig(filepath.Join(d.kubeDir, constants.AdminKubeConfig))
+	c, err := d.clientFromFile(filepath.Join(d.kubeDir, constants.AdminKubeConfig))
 	if err != nil {
 		return nil, err
 	}

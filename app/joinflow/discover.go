@@ -6,7 +6,6 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/discovery"
 	"github.com/kubeadm-cleanroom/kubeadm/app/kubeconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -53,16 +51,7 @@ func (d *Data) discover(ctx context.Context) error {
 	}
 	j := d.join()
 	timeout := j.Timeouts.Discovery.Duration
-	var found *clientcmdapi.Config
-	var err error
-	if bt := j.Discovery.BootstrapToken; bt != nil {
-		found, err = discovery.Token(ctx, discovery.TokenOptions{
-			Endpoint: bt.APIServerEndpoint, Token: bt.Token, CACertHashes: bt.CACertHashes,
-			UnsafeSkipCAVerification: bt.UnsafeSkipCAVerification, Timeout: timeout,
-		})
-	} else {
-		found, err = discovery.File(ctx, j.Discovery.File.KubeConfigPath, timeout)
-	}
+	found, err := d.Discover(ctx, j.Discovery, timeout)
 	if err != nil {
 		return fmt.Errorf("discovery: %w", err)
 	}
@@ -88,9 +77,8 @@ func (d *Data) discover(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("bootstrap client: %w", err)
 	}
-	rest.QPS, rest.Burst = 100, 200
-	if d.bootstrap, err = clientset.NewForConfig(rest); err != nil {
-		return fmt.Errorf("bootstrap client: %w", err)
+	if d.bootstrap, err = d.clientFor(rest, "the bootstrap token"); err != nil {
+		return err
 	}
 	ctx, cancel := withTimeout(ctx, d.apiTimeout())
 	defer cancel()

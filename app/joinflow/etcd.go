@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -53,17 +52,12 @@ func (d *Data) etcdEndpoints(ctx context.Context) ([]string, error) {
 
 // etcdClient connects to the cluster's etcd with the API server's client
 // certificate.
-func (d *Data) etcdClient(ctx context.Context) (*etcd.Client, error) {
+func (d *Data) etcdClient(ctx context.Context) (EtcdClient, error) {
 	eps, err := d.etcdEndpoints(ctx)
 	if err != nil {
 		return nil, err
 	}
-	dir := d.certsDirOut()
-	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
-	if err != nil {
-		return nil, err
-	}
-	return etcd.New(eps, tlsCfg, 5*time.Second)
+	return d.Etcd(ctx, eps, d.certsDirOut())
 }
 
 func runCheckEtcd(ctx context.Context, out progress.Phase, d *Data) error {
@@ -139,10 +133,10 @@ func runEtcdJoin(ctx context.Context, out progress.Phase, d *Data) error {
 		}
 		return d.writeManifest(out, constants.Etcd, pod)
 	}
-	startAt := time.Now()
+	startAt := d.Now()
 	if err := etcd.JoinAsLearner(ctx, c, node.Name, node.PeerURL(), start, timeout); err != nil {
 		return err
 	}
-	out.Infof("etcd member %s joined as a learner and was promoted to voter after %s", node.Name, time.Since(startAt).Round(10*time.Millisecond))
+	out.Infof("etcd member %s joined as a learner and was promoted to voter after %s", node.Name, d.Now().Sub(startAt).Round(10*time.Millisecond))
 	return nil
 }

@@ -14,7 +14,6 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 )
 
@@ -167,9 +166,6 @@ func (d *Data) stopStaticPods(ctx context.Context, components []string) error {
 	for _, c := range components {
 		names = append(names, c+"-"+d.join().NodeRegistration.Name)
 	}
-	if d.stopPodsFn != nil {
-		return d.stopPodsFn(ctx, names)
-	}
 	return d.stopPods(ctx, names)
 }
 
@@ -177,7 +173,7 @@ func (d *Data) stopStaticPods(ctx context.Context, components []string) error {
 // pod sandboxes with the given names.
 func (d *Data) stopPods(ctx context.Context, podNames []string) error {
 	sock := d.join().NodeRegistration.CRISocket
-	c, err := cri.Dial(ctx, sock)
+	c, err := d.Runtime(ctx, sock)
 	if err != nil {
 		return fmt.Errorf("stop the static Pods %s: %w", strings.Join(podNames, ", "), err)
 	}

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/clientcmd"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
@@ -64,15 +63,15 @@ func runKubeletWaitBootstrap(ctx context.Context, out progress.Phase, d *Data) e
 		return nil
 	}
 	t := d.join().Timeouts
-	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
+	if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
 		t.KubeletHealthCheck.Duration, waitcontrolplane.PollInterval, nil); err != nil {
 		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
 	}
 	kubeconfig := filepath.Join(d.kubeDir, constants.KubeletKubeConfig)
-	start := time.Now()
+	start := d.Now()
 	var last error
 	err := wait.PollUntilContextTimeout(ctx, waitcontrolplane.PollInterval, t.TLSBootstrap.Duration, true, func(ctx context.Context) (bool, error) {
-		c, err := apiclient.FromKubeconfig(kubeconfig)
+		c, err := d.clientFromFile(kubeconfig)
 		if err == nil {
 			_, err = c.CoreV1().Nodes().Get(ctx, d.join().NodeRegistration.Name, metav1.GetOptions{})
 		}
@@ -82,6 +81,6 @@ func runKubeletWaitBootstrap(ctx context.Context, out progress.Phase, d *Data) e
 	if err != nil {
 		return fmt.Errorf("the kubelet did not finish its TLS bootstrap within %s (check the kubelet log; the token may have expired): %v", t.TLSBootstrap.Duration, last)
 	}
-	out.Infof("the kubelet finished its TLS bootstrap and registered the node after %s", time.Since(start).Round(10*time.Millisecond))
+	out.Infof("the kubelet finished its TLS bootstrap and registered the node after %s", d.Now().Sub(start).Round(10*time.Millisecond))
 	return os.Remove(filepath.Join(d.kubeDir, constants.KubeletBootstrapKubeConfig))
 }

@@ -28,8 +28,10 @@ func (d *Data) preflightChecks() []preflight.Check {
 		preflight.Port(h, "", 10250),
 		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletKubeConfig)),
 		preflight.FileAvailable(h, filepath.Join(d.KubernetesDir, constants.KubeletBootstrapKubeConfig)),
-		preflight.CRI(j.NodeRegistration.CRISocket),
-		preflight.ContainerRuntimeVersion(j.NodeRegistration.CRISocket),
+		preflight.CRIWith(j.NodeRegistration.CRISocket, d.RuntimeAnswers),
+		preflight.ContainerRuntimeVersionWith(j.NodeRegistration.CRISocket, func(ctx context.Context, socket string) (preflight.RuntimeConfigAsker, error) {
+			return d.Runtime(ctx, socket)
+		}),
 	}
 	if !d.controlPlane() {
 		return append(checks, preflight.FileAvailable(h, j.CACertPath))

@@ -32,7 +32,7 @@ func TestControlPlaneChecks(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			j := &kubeadm.JoinConfiguration{ControlPlane: &kubeadm.JoinControlPlane{LocalAPIEndpoint: kubeadm.APIEndpoint{AdvertiseAddress: "10.0.0.2", BindPort: 6443}}}
-			d := &Data{Options: Options{Machine: nodeenv.Machine{Host: host.Local{}, KubernetesDir: "/etc/kubernetes"}}, cfg: &config.Join{Join: j},
+			d := &Data{Options: Options{Deps: Deps{Machine: nodeenv.Machine{Host: host.Local{}, KubernetesDir: "/etc/kubernetes"}}}, cfg: &config.Join{Join: j},
 				cluster: &kubeadm.ClusterConfiguration{Etcd: tc.etcd}}
 			var got []string
 			for _, c := range d.controlPlaneChecks() {

@@ -12,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
@@ -142,7 +141,7 @@ func (d *Data) deleteOwnNode(ctx context.Context) (bool, error) {
 	if _, err := os.Stat(kubeconfig); err != nil {
 		return false, nil // no credential: the kubelet never registered
 	}
-	c, err := apiclient.FromKubeconfig(kubeconfig)
+	c, err := d.clientFromFile(kubeconfig)
 	if err != nil {
 		return false, fmt.Errorf("delete Node %s: %w", name, err)
 	}

@@ -74,7 +74,7 @@ func TestEachSkippedPhase(t *testing.T) {
 				kubeadm.SetJoinDefaults(j)
 				calls := 0
 				o := Options{Config: &config.Join{Join: j}, DryRun: true, IgnorePreflightErrors: []string{"all"}, SkipPhases: []string{skip},
-					Out: &progress.Human{W: io.Discard}, Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}}
+					Out: &progress.Human{W: io.Discard}, Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}}}
 				t.Setenv("KUBEADM_JOIN_DRYRUN_DIR", filepath.Join(dir, "dryrun"))
 				d, err := NewData(o)
 				if err != nil {

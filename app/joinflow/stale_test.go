@@ -47,15 +47,18 @@ func TestClearStaleMember(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "cp3"}}
-			d := &Data{cfg: &config.Join{Join: j}, manifestsDir: filepath.Join(dir, "manifests")}
+			rt := &fakeRuntime{pods: []string{"etcd-cp3"}}
+			d := &Data{Options: Options{Deps: Deps{Runtime: rt.dial}}, cfg: &config.Join{Join: j}, manifestsDir: filepath.Join(dir, "manifests")}
 			d.cluster = &kubeadm.ClusterConfiguration{Etcd: kubeadm.Etcd{Local: &kubeadm.LocalEtcd{DataDir: filepath.Join(dir, "etcd")}}}
-			d.stopPodsFn = func(context.Context, []string) error { t.Error("nothing to stop"); return nil }
 			f := &fakeMembers{members: append(slices.Clone(voters), tc.extra)}
 			if err := d.clearStaleMember(context.Background(), progress.Phase{R: &progress.Human{W: io.Discard}}, f, tc.takenFrom, "https://10.0.0.13:2380"); err != nil {
 				t.Fatal(err)
 			}
 			if !slices.Equal(f.removed, tc.removed) {
 				t.Errorf("removed %v, want %v", f.removed, tc.removed)
+			}
+			if s := rt.stoppedPods(); len(s) > 0 {
+				t.Errorf("stopped %v: nothing to stop", s)
 			}
 		})
 	}
@@ -72,18 +75,22 @@ func TestClearStaleMember(t *testing.T) {
 			}
 		}
 		j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "cp3"}}
-		d := &Data{cfg: &config.Join{Join: j}, manifestsDir: filepath.Join(dir, "manifests")}
+		rt := &fakeRuntime{pods: []string{"etcd-cp3", "kube-apiserver-cp3"}}
+		d := &Data{Options: Options{Deps: Deps{Runtime: rt.dial}}, cfg: &config.Join{Join: j}, manifestsDir: filepath.Join(dir, "manifests")}
 		d.cluster = &kubeadm.ClusterConfiguration{Etcd: kubeadm.Etcd{Local: &kubeadm.LocalEtcd{DataDir: data}}}
-		var stopped []string
-		d.stopPodsFn = func(_ context.Context, names []string) error { stopped = names; return nil }
 		if err := d.clearStaleMember(context.Background(), progress.Phase{R: &progress.Human{W: io.Discard}}, &fakeMembers{members: voters}, "", "https://10.0.0.13:2380"); err != nil {
 			t.Fatal(err)
 		}
-		if entries, _ := os.ReadDir(data); len(entries) != 0 || !slices.Equal(stopped, []string{"etcd-cp3"}) {
+		if entries, stopped := mustReadDir(data), rt.stoppedPods(); len(entries) != 0 || !slices.Equal(stopped, []string{"etcd-cp3"}) {
 			t.Errorf("data directory holds %d entries after; stopped %v", len(entries), stopped)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "manifests", "etcd.yaml")); !os.IsNotExist(err) {
 			t.Errorf("the stale etcd manifest is still there: %v", err)
 		}
 	})
+}
+
+func mustReadDir(dir string) []os.DirEntry {
+	entries, _ := os.ReadDir(dir)
+	return entries
 }

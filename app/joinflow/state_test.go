@@ -27,7 +27,7 @@ func TestJoinState(t *testing.T) {
 	newData := func(t *testing.T, dir, name string) *Data {
 		j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: name}}
 		d, err := NewData(Options{Config: &config.Join{Join: j}, Out: &progress.Human{W: io.Discard},
-			Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}})
+			Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -90,7 +90,7 @@ func TestRollBackSaysWhatToRun(t *testing.T) {
 	dir := t.TempDir()
 	j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "w1"}}
 	d, err := NewData(Options{Config: &config.Join{Join: j}, Out: &progress.Human{W: io.Discard},
-		Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}})
+		Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: filepath.Join(dir, "kubelet")}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestRollBackRemovesItsFiles(t *testing.T) {
 	kubelet := filepath.Join(dir, "kubelet")
 	j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "w1"}}
 	d, err := NewData(Options{Config: &config.Join{Join: j}, Out: &progress.Human{W: io.Discard},
-		Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: kubelet}})
+		Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: dir, KubeletDir: kubelet}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,19 +181,14 @@ func TestFreePortsStopsPodsTheKubeletLeft(t *testing.T) {
 	free := &atomic.Bool{}
 	j := &kubeadm.JoinConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{Name: "cp2"},
 		ControlPlane: &kubeadm.JoinControlPlane{LocalAPIEndpoint: kubeadm.APIEndpoint{AdvertiseAddress: "10.0.0.12", BindPort: 6443}}}
-	d := &Data{Options: Options{Machine: nodeenv.Machine{Host: busyHost{free: free}}}, cfg: &config.Join{Join: j}}
+	rt := &fakeRuntime{pods: []string{"kube-apiserver-cp2", "kube-scheduler-cp2", "etcd-cp2", "kube-proxy-x"}, onStop: func() { free.Store(true) }}
+	d := &Data{Options: Options{Deps: Deps{Machine: nodeenv.Machine{Host: busyHost{free: free}}, Runtime: rt.dial}}, cfg: &config.Join{Join: j}}
 	d.cluster = &kubeadm.ClusterConfiguration{Etcd: kubeadm.Etcd{Local: &kubeadm.LocalEtcd{}}}
-	var stopped []string
-	d.stopPodsFn = func(_ context.Context, names []string) error {
-		stopped = names
-		free.Store(true)
-		return nil
-	}
 	if err := d.freePorts(context.Background(), []string{"/m/kube-apiserver.yaml", "/m/kube-scheduler.yaml", "/m/etcd.yaml"}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"kube-apiserver-cp2", "kube-scheduler-cp2", "etcd-cp2"}
-	if !slices.Equal(stopped, want) {
+	if stopped := rt.stoppedPods(); !slices.Equal(stopped, want) {
 		t.Errorf("stopped %v, want %v", stopped, want)
 	}
 }

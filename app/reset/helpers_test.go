@@ -37,9 +37,10 @@ type fakeInit struct {
 	stops   int
 }
 
-func (f *fakeInit) Present(context.Context) bool         { return f.present }
-func (f *fakeInit) RestartKubelet(context.Context) error { return nil }
-func (f *fakeInit) StopKubelet(context.Context) error    { f.stops++; return f.stopErr }
+func (f *fakeInit) Present(context.Context) bool               { return f.present }
+func (f *fakeInit) RestartKubelet(context.Context) error       { return nil }
+func (f *fakeInit) StopKubelet(context.Context) error          { f.stops++; return f.stopErr }
+func (f *fakeInit) ServiceActive(context.Context, string) bool { return false }
 
 // fakeRuntime is a container runtime with sandboxes.
 type fakeRuntime struct {

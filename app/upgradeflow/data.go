@@ -57,12 +57,8 @@ type Options struct {
 	Yes bool
 	In  io.Reader
 	Out progress.Reporter
-	// Client replaces the one built from Kubeconfig (tests).
-	Client clientset.Interface
-	// APIReady asks a URL for its HTTP status (the local API server's
-	// /readyz); nil asks it over the network (tests replace it).
-	APIReady func(ctx context.Context, url string) (int, error)
-	nodeenv.Machine
+	// Deps are injected for tests; zero fields mean this machine's.
+	Deps
 }
 
 // Data is what the phases share.
@@ -90,7 +86,7 @@ type Data struct {
 
 // NewData prepares a run: the node's directories and patches.
 func NewData(o Options) (*Data, error) {
-	o.Machine.Default()
+	o.Deps.defaults()
 	if o.Timeouts == nil {
 		o.Timeouts = kubeadm.SetTimeoutDefaults(nil)
 	}

@@ -10,7 +10,6 @@ import (
 	"go.etcd.io/etcd/etcdutl/v3/snapshot"
 	"go.uber.org/zap"
 
-	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
@@ -20,7 +19,7 @@ const defaultEtcdToken = "etcd-cluster"
 
 // saveSnapshot streams a snapshot of the local member into path, written
 // to a temporary name first so that a cut-off snapshot never looks whole.
-func saveSnapshot(ctx context.Context, c *etcd.Client, path string) (int64, error) {
+func saveSnapshot(ctx context.Context, c EtcdClient, path string) (int64, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return 0, fmt.Errorf("create etcd backup directory: %w", err)
 	}

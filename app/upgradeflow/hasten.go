@@ -37,7 +37,7 @@ func (w *mirrorWatcher) Hasten(ctx context.Context, component, oldHash string) {
 	}
 	hctx, cancel := context.WithTimeout(ctx, w.shutdownDelay+10*time.Second)
 	defer cancel()
-	for listening(w.apiAddress) {
+	for w.listening(w.apiAddress) {
 		if !sleepCtx(hctx, poll) {
 			return // still serving: the kubelet's grace period applies
 		}
@@ -82,7 +82,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 
 // criSocket is the runtime endpoint the kubelet of this node uses, from
 // its instance-config.yaml, or the one detected here.
-func criSocket(kubeletDir string) string {
+func (d *Data) criSocket() string {
+	kubeletDir := d.KubeletDir
 	var ic struct {
 		ContainerRuntimeEndpoint string `json:"containerRuntimeEndpoint"`
 	}
@@ -91,7 +92,7 @@ func criSocket(kubeletDir string) string {
 			return ic.ContainerRuntimeEndpoint
 		}
 	}
-	s, err := cri.Detect(cri.Answers)
+	s, err := d.DetectRuntime()
 	if err != nil {
 		return ""
 	}
@@ -140,11 +141,11 @@ func (w *mirrorWatcher) crashLoop(ctx context.Context, component string, since t
 
 // runtime returns the watcher's connection to the container runtime,
 // dialled on first use.
-func (w *mirrorWatcher) runtime(ctx context.Context) (*cri.Client, error) {
+func (w *mirrorWatcher) runtime(ctx context.Context) (Runtime, error) {
 	if w.rt != nil {
 		return w.rt, nil
 	}
-	c, err := cri.Dial(ctx, w.criSocket)
+	c, err := w.dial(ctx, w.criSocket)
 	if err != nil {
 		return nil, err
 	}

@@ -49,7 +49,7 @@ func TestPutBackInterrupted(t *testing.T) {
 				}
 			}
 			var log strings.Builder
-			d := &Data{Options: Options{Machine: nodeenv.Machine{KubernetesDir: kube}}, run: nodeenv.Run{ManifestsDir: manifests}}
+			d := &Data{Options: Options{Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: kube}}}, run: nodeenv.Run{ManifestsDir: manifests}}
 			if err := d.putBackInterrupted(progress.Phase{R: &progress.Human{W: &log}, Name: "preflight"}); err != nil {
 				t.Fatal(err)
 			}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/images"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -43,11 +42,11 @@ func (d *Data) imagesCheck(out progress.Phase) preflight.Check {
 		if err != nil {
 			return nil, err
 		}
-		socket := criSocket(d.KubeletDir)
+		socket := d.criSocket()
 		if socket == "" {
 			return []string{"no container runtime found: the new images were not checked"}, nil
 		}
-		rt, err := cri.Dial(ctx, socket)
+		rt, err := d.Runtime(ctx, socket)
 		if err != nil {
 			return nil, err
 		}

@@ -42,8 +42,10 @@ func TestImagesCheck(t *testing.T) {
 			defer stop()
 			kubeletDir := t.TempDir()
 			os.WriteFile(filepath.Join(kubeletDir, "instance-config.yaml"), []byte("containerRuntimeEndpoint: "+ep+"\n"), 0o600)
-			d := &Data{Options: Options{Settings: Settings{EtcdUpgrade: true, DryRun: tt.dryRun}, Machine: nodeenv.Machine{KubeletDir: kubeletDir}},
+			d := &Data{Options: Options{Settings: Settings{EtcdUpgrade: true, DryRun: tt.dryRun}, Deps: Deps{Machine: nodeenv.Machine{KubeletDir: kubeletDir}}},
 				cluster: testCluster("v1.37.1"), lcp: LocalControlPlane{Etcd: &manifests.EtcdNode{Name: "cp1", AdvertiseAddress: "10.0.0.1"}}}
+			d.DetectRuntime = func() (string, error) { return "", errors.New("not asked: instance-config.yaml names the runtime") }
+			d.Deps.defaults() // the runtime is dialled over the fake's socket
 			_, err = d.imagesCheck(phaseOut()).Run(context.Background())
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)

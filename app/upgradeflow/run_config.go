@@ -115,14 +115,14 @@ func runKubeletConfig(ctx context.Context, out progress.Phase, d *Data) error {
 			return err
 		}
 	}
-	return d.writeLocalKubeletConfig(out, cfg)
+	return d.writeLocalKubeletConfig(ctx, out, cfg)
 }
 
 // writeLocalKubeletConfig writes /var/lib/kubelet/config.yaml from the
 // cluster's configuration, this node's instance-config.yaml and the
 // user's patches, keeping the old file in the backup directory.
-func (d *Data) writeLocalKubeletConfig(out progress.Phase, cfg *kubeletv1beta1.KubeletConfiguration) error {
-	local, warnings := kubeletstart.MutateLocal(cfg, kubeletstart.SystemdResolvedActive)
+func (d *Data) writeLocalKubeletConfig(ctx context.Context, out progress.Phase, cfg *kubeletv1beta1.KubeletConfiguration) error {
+	local, warnings := kubeletstart.MutateLocal(cfg, kubeletstart.ResolvedActive(ctx, d.InitSystem))
 	for _, w := range warnings {
 		out.Warnf("%s", w)
 	}

@@ -3,7 +3,6 @@ package upgradeflow
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"os"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/atomicfile"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/certs/renewal"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -94,7 +92,8 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 	}
 	ep := d.lcp.Endpoint
 	w := &mirrorWatcher{client: c, nodeName: d.node, apiAddress: net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))),
-		get: waitcontrolplane.HTTPGet, health: map[string]string{}, criSocket: criSocket(d.KubeletDir), podsDir: filepath.Join(d.KubeletDir, "pods"),
+		get: d.HTTPGet, health: map[string]string{}, criSocket: d.criSocket(), podsDir: filepath.Join(d.KubeletDir, "pods"),
+		dial: d.Runtime, listening: d.Listening,
 		shutdownDelay: manifests.APIServerShutdownDelay(d.cluster)}
 	for _, ch := range waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort) {
 		w.health[ch.Name] = ch.URL
@@ -130,19 +129,9 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 	return nil
 }
 
-// etcdTLS is the API server's etcd client identity, which kubeadm uses too.
-func (d *Data) etcdTLS() (*tls.Config, error) {
-	dir := d.certsDir()
-	return etcd.TLSFromFiles(filepath.Join(dir, "etcd", "ca.crt"), filepath.Join(dir, "apiserver-etcd-client.crt"), filepath.Join(dir, "apiserver-etcd-client.key"))
-}
-
 // localEtcd connects to this node's etcd member only.
-func (d *Data) localEtcd() (*etcd.Client, error) {
-	tlsCfg, err := d.etcdTLS()
-	if err != nil {
-		return nil, err
-	}
-	return etcd.New([]string{d.lcp.Etcd.ClientURL()}, tlsCfg, 2*time.Second)
+func (d *Data) localEtcd() (EtcdClient, error) {
+	return d.Etcd([]string{d.lcp.Etcd.ClientURL()}, d.certsDir(), 2*time.Second)
 }
 
 // backupEtcd snapshots the local etcd member through the snapshot API and
@@ -160,13 +149,13 @@ func (d *Data) backupEtcd(ctx context.Context, out progress.Phase) (single bool,
 		return false, fmt.Errorf("list etcd members before the backup: %w", err)
 	}
 	path := filepath.Join(d.backupDir("etcd"), "snapshot.db")
-	start := time.Now()
+	start := d.Now()
 	size, err := saveSnapshot(ctx, c, path)
 	if err != nil {
 		return false, err
 	}
 	d.SnapshotPath = path
-	out.Infof("etcd backup (snapshot of member %s, %d bytes, %s): %s", d.lcp.Etcd.Name, size, time.Since(start).Round(time.Millisecond), path)
+	out.Infof("etcd backup (snapshot of member %s, %d bytes, %s): %s", d.lcp.Etcd.Name, size, d.Now().Sub(start).Round(time.Millisecond), path)
 	return len(members) == 1, nil
 }
 

@@ -16,7 +16,6 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadconfig"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
@@ -206,11 +205,7 @@ func (d *Data) healthChecks(state *ClusterState) []preflight.Check {
 }
 
 // etcdClient connects to every member the local one knows of.
-func (d *Data) etcdClient(ctx context.Context) (*etcd.Client, error) {
-	tlsCfg, err := d.etcdTLS()
-	if err != nil {
-		return nil, err
-	}
+func (d *Data) etcdClient(ctx context.Context) (EtcdClient, error) {
 	local, err := d.localEtcd()
 	if err != nil {
 		return nil, err
@@ -229,7 +224,7 @@ func (d *Data) etcdClient(ctx context.Context) (*etcd.Client, error) {
 	if len(eps) == 0 {
 		eps = []string{d.lcp.Etcd.ClientURL()}
 	}
-	return etcd.New(eps, tlsCfg, 5*time.Second)
+	return d.Etcd(eps, d.certsDir(), 5*time.Second)
 }
 
 func (d *Data) confirm(out progress.Phase) error {
@@ -254,10 +249,7 @@ func (d *Data) confirm(out progress.Phase) error {
 func (d *Data) waitLocalReady(ctx context.Context, out progress.Phase) {
 	ep := d.lcp.Endpoint
 	check := waitcontrolplane.Check{Name: constants.KubeAPIServer, URL: "https://" + net.JoinHostPort(ep.AdvertiseAddress, strconv.Itoa(int(ep.BindPort))) + "/readyz"}
-	get := d.APIReady
-	if get == nil {
-		get = waitcontrolplane.HTTPGet
-	}
+	get := d.HTTPGet
 	if code, err := get(ctx, check.URL); err == nil && code == http.StatusOK {
 		return
 	}

@@ -30,7 +30,7 @@ func TestWaitLocalReady(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			calls := 0
 			var urls []string
-			d := &Data{Options: Options{Timeouts: timeouts, APIReady: func(_ context.Context, url string) (int, error) {
+			d := &Data{Options: Options{Timeouts: timeouts, Deps: Deps{HTTPGet: func(_ context.Context, url string) (int, error) {
 				urls = append(urls, url)
 				code := tc.answers[min(calls, len(tc.answers)-1)]
 				calls++
@@ -38,7 +38,7 @@ func TestWaitLocalReady(t *testing.T) {
 					return 0, errors.New("connect: connection refused")
 				}
 				return code, nil
-			}}}
+			}}}}
 			d.lcp.Endpoint = kubeadmapi.APIEndpoint{AdvertiseAddress: "10.200.0.11", BindPort: 6443}
 			start := time.Now()
 			d.waitLocalReady(context.Background(), progress.Phase{R: &progress.Human{W: io.Discard}, Name: "preflight"})

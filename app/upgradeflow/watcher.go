@@ -16,8 +16,6 @@ import (
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
-	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 )
 
 // mirrorHashAnnotation is where the kubelet puts the hash of the manifest a
@@ -47,7 +45,7 @@ type mirrorWatcher struct {
 	etcdDataDir string
 	// etcd connects to the local etcd member, whose upgrade is followed
 	// there: its API server is stopped meanwhile.
-	etcd func() (*etcd.Client, error)
+	etcd func() (EtcdClient, error)
 	// apiAddress is the local API server's host:port.
 	apiAddress string
 	// shutdownDelay is how long an old API server is given to leave a
@@ -61,7 +59,13 @@ type mirrorWatcher struct {
 	podsDir string
 	// criSocket is the container runtime's endpoint, "" when unknown.
 	criSocket string
-	rt        *cri.Client // dialled on first use
+	// dial connects to the runtime (Deps.Runtime); rt is its connection,
+	// made on first use.
+	dial func(ctx context.Context, endpoint string) (Runtime, error)
+	rt   Runtime
+	// listening reports whether an address accepts connections
+	// (Deps.Listening).
+	listening func(addr string) bool
 	// crashChecked is when the runtime was last asked about crash loops.
 	crashChecked time.Time
 	// get fetches a health endpoint (waitcontrolplane.HTTPGet).
@@ -210,7 +214,7 @@ func (w *mirrorWatcher) WaitStopped(ctx context.Context, component, podUID strin
 		podDir = filepath.Join(w.podsDir, podUID)
 	}
 	gone := func() bool {
-		if addr != "" && listening(addr) || db != "" && !unlocked(db) {
+		if addr != "" && w.listening(addr) || db != "" && !unlocked(db) {
 			return false
 		}
 		if podDir != "" {

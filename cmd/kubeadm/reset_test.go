@@ -48,9 +48,10 @@ func TestResetBadInput(t *testing.T) {
 // stoppedInit is an init system that is present and stops the kubelet.
 type stoppedInit struct{ stops int }
 
-func (s *stoppedInit) Present(context.Context) bool         { return true }
-func (s *stoppedInit) RestartKubelet(context.Context) error { return nil }
-func (s *stoppedInit) StopKubelet(context.Context) error    { s.stops++; return nil }
+func (s *stoppedInit) Present(context.Context) bool               { return true }
+func (s *stoppedInit) RestartKubelet(context.Context) error       { return nil }
+func (s *stoppedInit) StopKubelet(context.Context) error          { s.stops++; return nil }
+func (s *stoppedInit) ServiceActive(context.Context, string) bool { return false }
 
 // workerNode is a joined worker node in a temporary directory with a fake
 // runtime holding one kubelet pod.

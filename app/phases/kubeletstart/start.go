@@ -25,6 +25,8 @@ type StartOptions struct {
 	Dir            string // /var/lib/kubelet, or the dry-run directory
 	InitSystem     host.InitSystem
 	DryRun         bool
+	// Hostname is the machine's host name (nil: os.Hostname).
+	Hostname func() (string, error)
 }
 
 // Start builds the node's kubelet files, applies the user's patches, writes
@@ -32,11 +34,14 @@ type StartOptions struct {
 // the init system, or says it must be started when there is none. ctx
 // bounds what the init system is asked.
 func Start(ctx context.Context, out progress.Phase, o StartOptions) error {
-	hostname, err := os.Hostname()
+	if o.Hostname == nil {
+		o.Hostname = os.Hostname
+	}
+	hostname, err := o.Hostname()
 	if err != nil {
 		return fmt.Errorf("read hostname: %w", err)
 	}
-	files, warnings, err := BuildFiles(o.ClusterConfig, o.NodeRegistration, hostname, o.RegisterTaints, SystemdResolvedActive)
+	files, warnings, err := BuildFiles(o.ClusterConfig, o.NodeRegistration, hostname, o.RegisterTaints, ResolvedActive(ctx, o.InitSystem))
 	if err != nil {
 		return err
 	}

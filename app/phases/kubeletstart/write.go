@@ -2,7 +2,6 @@ package kubeletstart
 
 import (
 	"context"
-	"os/exec"
 	"path/filepath"
 
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
@@ -63,14 +62,12 @@ func (f *Files) Unchanged(kubeletDir string) bool {
 	return true
 }
 
-// SystemdResolvedActive reports whether systemd-resolved runs, as the kubelet
-// resolvConf default depends on it.
-func SystemdResolvedActive() (bool, error) {
-	if !(host.Systemd{}).Present(context.Background()) {
-		return false, nil
+// ResolvedActive reports, through the init system, whether
+// systemd-resolved runs, as the kubelet's resolvConf default depends on it.
+func ResolvedActive(ctx context.Context, init host.InitSystem) ServiceActiveFunc {
+	return func() (bool, error) {
+		return init.Present(ctx) && init.ServiceActive(ctx, "systemd-resolved"), nil
 	}
-	err := exec.Command("systemctl", "is-active", "--quiet", "systemd-resolved").Run()
-	return err == nil, nil
 }
 
 // Patch applies the user's kubeletconfiguration patches to config.yaml,

@@ -146,14 +146,28 @@ func SystemVerification(h host.Host) Check {
 
 // CRI fails when the container runtime does not answer on its socket
 // (a unix:// URL).
-func CRI(socket string) Check {
+func CRI(socket string) Check { return CRIWith(socket, cri.Answers) }
+
+// CRIWith is CRI asking answers (cri.Answers on a real host) whether a
+// server listens on the socket's path.
+func CRIWith(socket string, answers func(path string) bool) Check {
 	return Check{Name: "CRI", Run: func(context.Context) ([]string, error) {
-		if !cri.Answers(strings.TrimPrefix(socket, "unix://")) {
+		if !answers(strings.TrimPrefix(socket, "unix://")) {
 			return nil, fmt.Errorf("the container runtime does not answer on %s", socket)
 		}
 		return nil, nil
 	}}
 }
+
+// RuntimeConfigAsker is what ContainerRuntimeVersion needs of a connection
+// to the container runtime.
+type RuntimeConfigAsker interface {
+	RuntimeConfigImplemented(ctx context.Context) (bool, error)
+	Close() error
+}
+
+// RuntimeDialer connects to the container runtime at socket.
+type RuntimeDialer func(ctx context.Context, socket string) (RuntimeConfigAsker, error)
 
 // criCheckTimeout bounds each call of the ContainerRuntimeVersion check, as
 // crictl's default timeout does.
@@ -168,16 +182,25 @@ const runtimeConfigMissing = "You must update your container runtime to a versio
 // ContainerRuntimeVersion warns when the runtime on socket does not
 // implement the CRI RuntimeConfig method, and fails when it cannot be asked.
 func ContainerRuntimeVersion(socket string) Check {
+	return ContainerRuntimeVersionWith(socket, func(ctx context.Context, socket string) (RuntimeConfigAsker, error) {
+		return cri.Dial(ctx, socket)
+	})
+}
+
+// ContainerRuntimeVersionWith is ContainerRuntimeVersion connecting with
+// dial; each call is bounded by criCheckTimeout.
+func ContainerRuntimeVersionWith(socket string, dial RuntimeDialer) Check {
 	return Check{Name: "ContainerRuntimeVersion", Run: func(ctx context.Context) ([]string, error) {
 		dialCtx, cancel := context.WithTimeout(ctx, criCheckTimeout)
-		c, err := cri.Dial(dialCtx, socket)
+		c, err := dial(dialCtx, socket)
 		cancel()
 		if err != nil {
 			return nil, fmt.Errorf("could not connect to the container runtime: %w", err)
 		}
 		defer c.Close()
-		c.CallTimeout = criCheckTimeout
-		ok, err := c.RuntimeConfigImplemented(ctx)
+		callCtx, cancel := context.WithTimeout(ctx, criCheckTimeout)
+		defer cancel()
+		ok, err := c.RuntimeConfigImplemented(callCtx)
 		if err != nil {
 			return nil, fmt.Errorf("could not check if the runtime config is available: %w", err)
 		}
