@@ -73,6 +73,7 @@ func TestClientsUseLocalEndpoint(t *testing.T) {
 			cfg := config.NewInit()
 			cfg.Init.LocalAPIEndpoint.AdvertiseAddress, cfg.Init.LocalAPIEndpoint.BindPort = tc.advertise, tc.bindPort
 			d := &Data{cfg: cfg, kubeDir: kubeDir}
+			d.Deps.defaults() // real clients, never used: only their addresses are read
 			switch tc.kubeconfig {
 			case "":
 			case "admin":

@@ -24,7 +24,6 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
-	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/patches"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/showjoin"
 	"github.com/kubeadm-cleanroom/kubeadm/app/pki"
@@ -52,8 +51,8 @@ type Options struct {
 	// PrintManifest, when set, receives the addon phases' objects instead
 	// of the API server (their --print-manifest).
 	PrintManifest io.Writer
-	// Machine is injected for tests; zero fields mean this machine.
-	nodeenv.Machine
+	// Deps are injected for tests; zero fields mean this machine's.
+	Deps
 }
 
 // Data is what init's phases share.
@@ -90,7 +89,7 @@ type JoinResult struct {
 // NewData prepares a run: fills injected defaults and, in dry-run, makes
 // the temporary directory every file goes to.
 func NewData(o Options) (*Data, error) {
-	o.Machine.Default()
+	o.Deps.defaults()
 	run, err := o.Machine.Prepare("init", o.DryRun, o.Config.Init.Patches)
 	if err != nil {
 		return nil, err
@@ -152,15 +151,15 @@ func (d *Data) kubeconfigDir() string {
 func (d *Data) adminClient() (clientset.Interface, error) {
 	path := filepath.Join(d.kubeDir, constants.AdminKubeConfig)
 	if d.Kubeconfig != "" && filepath.Clean(d.Kubeconfig) != path {
-		return apiclient.FromKubeconfig(d.Kubeconfig)
+		return d.clientFromFile(d.Kubeconfig, "")
 	}
-	return apiclient.FromKubeconfigAt(path, d.localServer())
+	return d.clientFromFile(path, d.localServer())
 }
 
 // superAdminClient is used once, to grant kubeadm:cluster-admins its role,
 // through this node's API server as adminClient is.
 func (d *Data) superAdminClient() (clientset.Interface, error) {
-	return apiclient.FromKubeconfigAt(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig), d.localServer())
+	return d.clientFromFile(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig), d.localServer())
 }
 
 // localServer is the URL of the API server this node runs.

@@ -59,7 +59,7 @@ func TestDryRunWritesOnlyToTheDryRunDirectory(t *testing.T) {
 	out := &recorder{Human: progress.Human{W: io.Discard}}
 	d, err := Run(context.Background(), Options{
 		Config: cfg, DryRun: true, IgnorePreflightErrors: []string{"all"}, Out: out, UploadCerts: true,
-		Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet")},
+		Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet")}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -114,7 +114,7 @@ func TestDryRunWritesOnlyToTheDryRunDirectory(t *testing.T) {
 func TestStateRefusesACompletedInit(t *testing.T) {
 	cfg := testConfig(t)
 	kubeDir := t.TempDir()
-	d, err := NewData(Options{Config: cfg, Machine: nodeenv.Machine{KubernetesDir: kubeDir}, Out: &progress.Human{W: io.Discard}})
+	d, err := NewData(Options{Config: cfg, Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: kubeDir}}, Out: &progress.Human{W: io.Discard}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func TestRootlessControlPlane(t *testing.T) {
 		owner := chownRecorder{owners: map[string][2]int{}}
 		var log strings.Builder
 		o := Options{Config: cfg, DryRun: dryRun, Out: &progress.Human{W: &log},
-			Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet"), Users: files, Owner: owner}}
+			Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet"), Users: files, Owner: owner}}}
 		var d *Data
 		var err error
 		if dryRun {

@@ -50,11 +50,11 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 	report := func(c waitcontrolplane.Check, after time.Duration) {
 		out.Infof("%s is healthy after %s", c.Name, after.Round(10*time.Millisecond))
 	}
-	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
+	if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, []waitcontrolplane.Check{waitcontrolplane.KubeletCheck()},
 		t.KubeletHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
 		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
 	}
-	if err := waitcontrolplane.WaitAll(ctx, waitcontrolplane.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
+	if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
 		t.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
 		return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
 	}

@@ -30,8 +30,8 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 		preflight.InPath(h, "nsenter", true),
 		preflight.InPath(h, "ethtool", false),
 		preflight.InPath(h, "tc", false),
-		preflight.CRI(d.cfg.Init.NodeRegistration.CRISocket),
-		preflight.ContainerRuntimeVersion(d.cfg.Init.NodeRegistration.CRISocket),
+		preflight.CRIWith(d.cfg.Init.NodeRegistration.CRISocket, d.RuntimeAnswers),
+		preflight.ContainerRuntimeVersionWith(d.cfg.Init.NodeRegistration.CRISocket, d.Runtime),
 		kubeletVersionCheck(d.cfg.Cluster.KubernetesVersion),
 	}
 	if resuming {

@@ -29,7 +29,7 @@ func TestEachSkippedPhase(t *testing.T) {
 				}()
 				_, err = Run(context.Background(), Options{
 					Config: cfg, DryRun: true, IgnorePreflightErrors: []string{"all"}, SkipPhases: []string{skip}, Out: &progress.Human{W: io.Discard}, UploadCerts: true,
-					Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet")},
+					Deps: Deps{Machine: nodeenv.Machine{KubernetesDir: kubeDir, KubeletDir: filepath.Join(kubeDir, "kubelet")}},
 				})
 			}()
 			t.Logf("outcome: %v", err)

@@ -29,9 +29,9 @@ type Deps struct {
 	// Discover finds and verifies the cluster (token or file discovery)
 	// and returns the kubeconfig it found, within timeout.
 	Discover func(ctx context.Context, disc kubeadm.Discovery, timeout time.Duration) (*clientcmdapi.Config, error)
-	// Client builds an API client: the bootstrap token's, admin.conf's and
+	// NewClient builds an API client: the bootstrap token's, admin.conf's and
 	// kubelet.conf's.
-	Client func(cfg *rest.Config) (clientset.Interface, error)
+	NewClient func(cfg *rest.Config) (clientset.Interface, error)
 	// Etcd connects to the etcd members at endpoints with the API server's
 	// etcd client certificate from the certificates directory pkiDir.
 	Etcd func(ctx context.Context, endpoints []string, pkiDir string) (EtcdClient, error)
@@ -68,8 +68,8 @@ func (d *Deps) defaults() {
 	if d.Discover == nil {
 		d.Discover = discover
 	}
-	if d.Client == nil {
-		d.Client = func(cfg *rest.Config) (clientset.Interface, error) { return clientset.NewForConfig(cfg) }
+	if d.NewClient == nil {
+		d.NewClient = func(cfg *rest.Config) (clientset.Interface, error) { return clientset.NewForConfig(cfg) }
 	}
 	if d.Etcd == nil {
 		d.Etcd = dialEtcd
@@ -124,7 +124,7 @@ func (d *Data) clientFromFile(path string) (clientset.Interface, error) {
 func (d *Data) clientFor(cfg *rest.Config, what string) (clientset.Interface, error) {
 	cfg.Timeout = 30 * time.Second
 	cfg.QPS, cfg.Burst = 100, 200
-	c, err := d.Client(cfg)
+	c, err := d.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client from %s: %w", what, err)
 	}

@@ -164,7 +164,7 @@ func (n *fakeNode) deps() Deps {
 			cfg.CurrentContext = "ctx"
 			return cfg, nil
 		},
-		Client: func(*rest.Config) (clientset.Interface, error) { return n.api, nil },
+		NewClient: func(*rest.Config) (clientset.Interface, error) { return n.api, nil },
 		Etcd: func(context.Context, []string, string) (EtcdClient, error) {
 			return nodeEtcd{Fake: n.etcd, manifest: filepath.Join(n.kubeDir(), "manifests", "etcd.yaml"), kill: &n.killAtMemberStart}, nil
 		},
