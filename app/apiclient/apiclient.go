@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
 	clientset "k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
 
@@ -101,19 +102,34 @@ func FromKubeconfig(path string) (clientset.Interface, error) {
 // "". The file's CA and credentials are used either way; the file is not
 // changed.
 func FromKubeconfigAt(path, server string) (clientset.Interface, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags(server, path)
+	cfg, err := RESTConfig(path, server)
 	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
+		return nil, err
 	}
-	cfg.Timeout = 30 * time.Second
-	// kubeadm makes a burst of writes while it bootstraps; client-go's
-	// default limit (5/s, burst 10) would queue them for no reason.
-	cfg.QPS, cfg.Burst = 100, 200
 	c, err := clientset.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client from %s: %w", path, err)
 	}
 	return c, nil
+}
+
+// RESTConfig loads a kubeconfig file (talking to server instead of the
+// file's when server is not "") with Tune's settings.
+func RESTConfig(path, server string) (*rest.Config, error) {
+	cfg, err := clientcmd.BuildConfigFromFlags(server, path)
+	if err != nil {
+		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
+	}
+	Tune(cfg)
+	return cfg, nil
+}
+
+// Tune sets kubeadm's request timeout and rate limits: kubeadm makes a
+// burst of writes while it bootstraps, and client-go's default limit
+// (5/s, burst 10) would queue them for no reason.
+func Tune(cfg *rest.Config) {
+	cfg.Timeout = 30 * time.Second
+	cfg.QPS, cfg.Burst = 100, 200
 }
 
 // Parallel runs independent API operations at once and returns their

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -176,4 +177,15 @@ func fromPB(in []*pb.Member) []Member {
 		})
 	}
 	return out
+}
+
+// NewFromPKI connects to endpoints as the API server does, with its etcd
+// client certificate (apiserver-etcd-client) and the etcd CA from the
+// certificates directory pkiDir.
+func NewFromPKI(endpoints []string, pkiDir string, dialTimeout time.Duration) (*Client, error) {
+	tlsCfg, err := TLSFromFiles(filepath.Join(pkiDir, "etcd", "ca.crt"), filepath.Join(pkiDir, "apiserver-etcd-client.crt"), filepath.Join(pkiDir, "apiserver-etcd-client.key"))
+	if err != nil {
+		return nil, err
+	}
+	return New(endpoints, tlsCfg, dialTimeout)
 }

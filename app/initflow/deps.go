@@ -3,12 +3,11 @@ package initflow
 import (
 	"context"
 	"fmt"
-	"time"
 
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
@@ -55,12 +54,10 @@ func (d *Deps) defaults() {
 // server instead of the file's when server is not "", with the rate limits
 // a bootstrap's bursts of writes need.
 func (d *Data) clientFromFile(path, server string) (clientset.Interface, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags(server, path)
+	cfg, err := apiclient.RESTConfig(path, server)
 	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
+		return nil, err
 	}
-	cfg.Timeout = 30 * time.Second
-	cfg.QPS, cfg.Burst = 100, 200
 	c, err := d.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client from %s: %w", path, err)

@@ -3,14 +3,13 @@ package joinflow
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"time"
 
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
-	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/discovery"
@@ -102,28 +101,24 @@ func discover(ctx context.Context, disc kubeadm.Discovery, timeout time.Duration
 
 // dialEtcd connects to etcd with the API server's etcd client certificate.
 func dialEtcd(_ context.Context, endpoints []string, pkiDir string) (EtcdClient, error) {
-	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(pkiDir, "etcd", "ca.crt"), filepath.Join(pkiDir, "apiserver-etcd-client.crt"), filepath.Join(pkiDir, "apiserver-etcd-client.key"))
-	if err != nil {
-		return nil, err
-	}
-	return etcd.New(endpoints, tlsCfg, 5*time.Second)
+	return etcd.NewFromPKI(endpoints, pkiDir, 5*time.Second)
 }
 
 // clientFromFile builds an API client from a kubeconfig file, with the
 // rate limits of apiclient's clients (a join's writes come in bursts).
 func (d *Data) clientFromFile(path string) (clientset.Interface, error) {
-	cfg, err := clientcmd.BuildConfigFromFlags("", path)
+	cfg, err := apiclient.RESTConfig(path, "")
 	if err != nil {
-		return nil, fmt.Errorf("load kubeconfig %s: %w", path, err)
+		return nil, err
 	}
 	return d.clientFor(cfg, path)
 }
 
-// clientFor builds an API client from a REST configuration; what names
-// the credential in errors.
+// clientFor builds an API client from a REST configuration with
+// apiclient's timeout and rate limits; what names the credential in
+// errors.
 func (d *Data) clientFor(cfg *rest.Config, what string) (clientset.Interface, error) {
-	cfg.Timeout = 30 * time.Second
-	cfg.QPS, cfg.Burst = 100, 200
+	apiclient.Tune(cfg)
 	c, err := d.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("client from %s: %w", what, err)

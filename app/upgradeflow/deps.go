@@ -3,7 +3,6 @@ package upgradeflow
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"time"
 
 	clientset "k8s.io/client-go/kubernetes"
@@ -84,9 +83,5 @@ func (d *Deps) defaults() {
 // dialEtcd connects with the API server's etcd client identity, which
 // kubeadm uses too.
 func dialEtcd(endpoints []string, pkiDir string, dialTimeout time.Duration) (EtcdClient, error) {
-	tlsCfg, err := etcd.TLSFromFiles(filepath.Join(pkiDir, "etcd", "ca.crt"), filepath.Join(pkiDir, "apiserver-etcd-client.crt"), filepath.Join(pkiDir, "apiserver-etcd-client.key"))
-	if err != nil {
-		return nil, err
-	}
-	return etcd.New(endpoints, tlsCfg, dialTimeout)
+	return etcd.NewFromPKI(endpoints, pkiDir, dialTimeout)
 }
