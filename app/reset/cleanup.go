@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcdpod"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/users"
 )
@@ -83,7 +84,7 @@ func (d *Data) removeUsers(ctx context.Context, out progress.Phase) {
 // etcdDataDir is the local etcd's data directory, from its manifest or
 // the default.
 func (d *Data) etcdDataDir(out progress.Phase) string {
-	l, err := readEtcdManifest(d.etcdManifest())
+	l, err := etcdpod.Read(d.etcdManifest())
 	switch {
 	case err == nil:
 		return l.DataDir

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd/etcdfake"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcdpod"
 )
 
 func TestRemoveEtcdMember(t *testing.T) {
@@ -81,7 +82,7 @@ func TestRemoveEtcdMember(t *testing.T) {
 
 func TestEtcdFromManifest(t *testing.T) {
 	n := newNode(t)
-	l, err := readEtcdManifest(filepath.Join(n.kube, "manifests", "etcd.yaml"))
+	l, err := etcdpod.Read(filepath.Join(n.kube, "manifests", "etcd.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +98,7 @@ func TestEtcdFromManifest(t *testing.T) {
 	for name, doc := range cases {
 		path := filepath.Join(t.TempDir(), "etcd.yaml")
 		write(t, path, doc)
-		if _, err := readEtcdManifest(path); err == nil || !strings.Contains(err.Error(), path) {
+		if _, err := etcdpod.Read(path); err == nil || !strings.Contains(err.Error(), path) {
 			t.Errorf("%s: err = %v, want one naming the file", name, err)
 		}
 	}
@@ -105,7 +106,7 @@ func TestEtcdFromManifest(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "etcd.yaml")
 	write(t, path, "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n  - name: etcd\n    command: [etcd, --name=a, --initial-advertise-peer-urls=https://1.2.3.4:2380, --advertise-client-urls=https://1.2.3.4:2379]\n"+
 		"  volumes:\n  - name: etcd-data\n    hostPath:\n      path: /data/etcd\n")
-	if l, err := readEtcdManifest(path); err != nil || l.DataDir != "/data/etcd" || l.PKIDir != "" {
+	if l, err := etcdpod.Read(path); err != nil || l.DataDir != "/data/etcd" || l.PKIDir != "" {
 		t.Errorf("volume data dir: %+v, %v", l, err)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcdpod"
 )
 
 // etcdDialTimeout bounds one connection attempt to an etcd endpoint.
@@ -47,8 +48,8 @@ func EtcdEndpointsFromAPI(ctx context.Context, kubeconfig string) ([]string, err
 	}
 	var eps []string
 	for _, p := range pods.Items {
-		for _, u := range splitURLs(p.Annotations[constants.AnnotationEtcdClientURL]) {
-			if !contains(eps, u) {
+		for _, u := range etcdpod.SplitURLs(p.Annotations[constants.AnnotationEtcdClientURL]) {
+			if !etcdpod.ContainsURL(eps, u) {
 				eps = append(eps, u)
 			}
 		}

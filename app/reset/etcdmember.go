@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcdpod"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
 
@@ -28,12 +29,12 @@ func skipRemoveEtcdMember(d *Data) string {
 // data); a removal that would cost the quorum is refused unless forced.
 // The member's data is deleted by cleanup-node.
 func runRemoveEtcdMember(ctx context.Context, out progress.Phase, d *Data) error {
-	local, err := readEtcdManifest(d.etcdManifest())
+	local, err := etcdpod.Read(d.etcdManifest())
 	if err != nil {
 		return fmt.Errorf("%w; skip this phase with --skip-phases=remove-etcd-member to reset anyway", err)
 	}
 	if d.cfg.DryRun {
-		out.Infof("would remove the etcd member %s of this node from the etcd cluster", local.member())
+		out.Infof("would remove the etcd member %s of this node from the etcd cluster", local.String())
 		return nil
 	}
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeouts.EtcdAPICall.Duration)
@@ -41,10 +42,10 @@ func runRemoveEtcdMember(ctx context.Context, out progress.Phase, d *Data) error
 	c, members, err := d.connectEtcd(ctx, out, local)
 	if err != nil {
 		if d.cfg.Force {
-			out.Warnf("%v; the member %s was NOT removed: once the cluster is reachable remove it with 'etcdctl member remove'", err, local.member())
+			out.Warnf("%v; the member %s was NOT removed: once the cluster is reachable remove it with 'etcdctl member remove'", err, local.String())
 			return nil
 		}
-		return fmt.Errorf("%w; pass --force to reset anyway and remove the member %s later with 'etcdctl member remove'", err, local.member())
+		return fmt.Errorf("%w; pass --force to reset anyway and remove the member %s later with 'etcdctl member remove'", err, local.String())
 	}
 	defer c.Close()
 	self, found, err := findSelf(members, local)
@@ -53,7 +54,7 @@ func runRemoveEtcdMember(ctx context.Context, out progress.Phase, d *Data) error
 	}
 	switch {
 	case !found:
-		out.Infof("the etcd member %s is not in the cluster any more: nothing to remove", local.member())
+		out.Infof("the etcd member %s is not in the cluster any more: nothing to remove", local.String())
 		return nil
 	case len(members) == 1:
 		out.Infof("the etcd member %s is the only member of its cluster: not removing it, the cluster's data goes with this node's", self)
@@ -72,7 +73,7 @@ func runRemoveEtcdMember(ctx context.Context, out progress.Phase, d *Data) error
 // connectEtcd lists the members through the local member's client URLs
 // (or, when it does not answer, the endpoints the API server knows), then
 // connects to every member, the local ones first.
-func (d *Data) connectEtcd(ctx context.Context, out progress.Phase, local localEtcd) (EtcdClient, []etcd.Member, error) {
+func (d *Data) connectEtcd(ctx context.Context, out progress.Phase, local etcdpod.Member) (EtcdClient, []etcd.Member, error) {
 	pki := local.PKIDir
 	if pki == "" {
 		pki = d.cfg.CertificatesDir
@@ -94,7 +95,7 @@ func (d *Data) connectEtcd(ctx context.Context, out progress.Phase, local localE
 	eps := append([]string{}, first...)
 	for _, m := range members {
 		for _, u := range m.ClientURLs {
-			if !contains(eps, u) {
+			if !etcdpod.ContainsURL(eps, u) {
 				eps = append(eps, u)
 			}
 		}
@@ -122,7 +123,7 @@ func (d *Data) listMembers(ctx context.Context, eps []string, pki string) ([]etc
 // findSelf returns the member with one of local's peer URLs. A started
 // member of another name is an error: the manifest and the cluster
 // disagree, and guessing could remove another node's member.
-func findSelf(members []etcd.Member, local localEtcd) (etcd.Member, bool, error) {
+func findSelf(members []etcd.Member, local etcdpod.Member) (etcd.Member, bool, error) {
 	for _, m := range members {
 		for _, u := range local.PeerURLs {
 			if !m.HasPeerURL(u) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
 )
@@ -76,7 +77,7 @@ func (d *Deps) defaults() {
 		d.DetectRuntime = func() (string, error) { return cri.Detect(cri.Answers) }
 	}
 	if d.Listening == nil {
-		d.Listening = listening
+		d.Listening = host.Listening
 	}
 }
 

@@ -5,17 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"syscall"
 
-	"go.etcd.io/etcd/etcdutl/v3/snapshot"
-	"go.uber.org/zap"
-
-	"github.com/kubeadm-cleanroom/kubeadm/app/users"
-	"github.com/kubeadm-cleanroom/kubeadm/manifests"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcdbackup"
 )
-
-// defaultEtcdToken is etcd's --initial-cluster-token when none is given.
-const defaultEtcdToken = "etcd-cluster"
 
 // saveSnapshot streams a snapshot of the local member into path, written
 // to a temporary name first so that a cut-off snapshot never looks whole.
@@ -53,72 +45,6 @@ func saveSnapshot(ctx context.Context, c EtcdClient, path string) (int64, error)
 // where that is another file system, as member.failed in the data
 // directory; kept says where.
 func restoreSnapshot(snapshotPath string, lcp LocalControlPlane, failedDir string) (kept string, err error) {
-	dataDir := lcp.EtcdDataDir
-	staging := filepath.Join(dataDir, "kubeadm-restore")
-	if err := os.RemoveAll(staging); err != nil {
-		return "", fmt.Errorf("clear %s: %w", staging, err)
-	}
-	token := lcp.EtcdToken
-	if token == "" {
-		token = defaultEtcdToken
-	}
-	name, peer := lcp.Etcd.Name, lcp.PeerURL()
-	err = snapshot.NewV3(zap.NewNop()).Restore(snapshot.RestoreConfig{
-		SnapshotPath:        snapshotPath,
-		Name:                name,
-		OutputDataDir:       staging,
-		PeerURLs:            []string{peer},
-		InitialCluster:      name + "=" + peer,
-		InitialClusterToken: token,
-	})
-	if err != nil {
-		os.RemoveAll(staging)
-		return "", fmt.Errorf("restore %s into %s: %w", snapshotPath, staging, err)
-	}
-	member := filepath.Join(dataDir, "member")
-	if err := os.MkdirAll(failedDir, 0o700); err != nil {
-		return "", fmt.Errorf("create %s: %w", failedDir, err)
-	}
-	if kept, err = moveAside(member, filepath.Join(failedDir, "member")); err != nil {
-		return "", err
-	}
-	if err := os.Rename(filepath.Join(staging, "member"), member); err != nil {
-		return kept, fmt.Errorf("put the restored etcd data in place: %w", err)
-	}
-	if err := ownLikeParent(member, dataDir); err != nil {
-		return kept, err
-	}
-	return kept, os.RemoveAll(staging)
-}
-
-// ownLikeParent gives the restored data the owner of the data directory:
-// etcd's own user when it runs as non-root (RootlessControlPlane), since
-// the restore ran as root.
-func ownLikeParent(member, dataDir string) error {
-	info, err := os.Stat(dataDir)
-	if err != nil {
-		return fmt.Errorf("read the owner of %s: %w", dataDir, err)
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	if !ok || st.Uid == 0 && st.Gid == 0 {
-		return nil
-	}
-	return users.OwnTree(users.OS{}, member, manifests.UserGroup{UID: int64(st.Uid), GID: int64(st.Gid)})
-}
-
-// moveAside moves dir to dst; across file systems (a data directory on its
-// own disk) it falls back to a rename inside dir's parent.
-func moveAside(dir, dst string) (string, error) {
-	if _, err := os.Stat(dir); os.IsNotExist(err) {
-		return "", nil
-	}
-	if err := os.Rename(dir, dst); err == nil {
-		return dst, nil
-	}
-	alt := dir + ".failed"
-	os.RemoveAll(alt)
-	if err := os.Rename(dir, alt); err != nil {
-		return "", fmt.Errorf("move the failed etcd data %s aside: %w", dir, err)
-	}
-	return alt, nil
+	return etcdbackup.RestoreData(etcdbackup.DataOptions{SnapshotPath: snapshotPath, Name: lcp.Etcd.Name, PeerURL: lcp.PeerURL(),
+		Token: lcp.EtcdToken, DataDir: lcp.EtcdDataDir, KeepDir: failedDir})
 }

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -16,6 +15,7 @@ import (
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/host"
 )
 
 // mirrorHashAnnotation is where the kubelet puts the hash of the manifest a
@@ -214,7 +214,7 @@ func (w *mirrorWatcher) WaitStopped(ctx context.Context, component, podUID strin
 		podDir = filepath.Join(w.podsDir, podUID)
 	}
 	gone := func() bool {
-		if addr != "" && w.listening(addr) || db != "" && !unlocked(db) {
+		if addr != "" && w.listening(addr) || db != "" && !host.Unlocked(db) {
 			return false
 		}
 		if podDir != "" {
@@ -253,27 +253,4 @@ func (w *mirrorWatcher) WaitStopped(ctx context.Context, component, podUID strin
 		case <-time.After(pollInterval):
 		}
 	}
-}
-
-func listening(addr string) bool {
-	c, err := net.DialTimeout("tcp", addr, time.Second)
-	if err != nil {
-		return false
-	}
-	c.Close()
-	return true
-}
-
-// unlocked reports whether nobody holds etcd's lock on its database file.
-func unlocked(path string) bool {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
-	if err != nil {
-		return os.IsNotExist(err)
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		return false
-	}
-	_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	return true
 }

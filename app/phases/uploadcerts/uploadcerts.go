@@ -102,7 +102,8 @@ func resolve(certsDir, f string) string {
 	return filepath.Join(certsDir, f)
 }
 
-func decodeKey(hexKey string) ([]byte, error) {
+// DecodeKey decodes a certificate key: 64 hexadecimal characters.
+func DecodeKey(hexKey string) ([]byte, error) {
 	key, err := hex.DecodeString(hexKey)
 	if err != nil || len(key) != 32 {
 		return nil, errors.New("the certificate key must be 64 hexadecimal characters (32 bytes)")
@@ -110,7 +111,8 @@ func decodeKey(hexKey string) ([]byte, error) {
 	return key, nil
 }
 
-func encrypt(data, key []byte) ([]byte, error) {
+// Encrypt seals data with AES-256-GCM under key, the random nonce first.
+func Encrypt(data, key []byte) ([]byte, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
@@ -126,7 +128,8 @@ func encrypt(data, key []byte) ([]byte, error) {
 	return gcm.Seal(nonce, nonce, data, nil), nil
 }
 
-func decrypt(data, key []byte) ([]byte, error) {
+// Decrypt opens what Encrypt sealed; a wrong key or altered data fails.
+func Decrypt(data, key []byte) ([]byte, error) {
 	block, err := aes.NewCipher(key)
 	if err != nil {
 		return nil, err
@@ -144,7 +147,7 @@ func decrypt(data, key []byte) ([]byte, error) {
 // Upload encrypts the shared files of certsDir under hexKey and stores
 // them in kube-system/kubeadm-certs, owned by a new two-hour token.
 func Upload(ctx context.Context, client clientset.Interface, certsDir string, etcd kubeadm.Etcd, hexKey string, now time.Time) error {
-	key, err := decodeKey(hexKey)
+	key, err := DecodeKey(hexKey)
 	if err != nil {
 		return err
 	}
@@ -153,7 +156,7 @@ func Upload(ctx context.Context, client clientset.Interface, certsDir string, et
 	for _, k := range sortedKeys(files) {
 		f := files[k]
 		if f == "" { // external etcd without this file
-			if data[k], err = encrypt(nil, key); err != nil {
+			if data[k], err = Encrypt(nil, key); err != nil {
 				return fmt.Errorf("encrypt %s: %w", k, err)
 			}
 			continue
@@ -162,7 +165,7 @@ func Upload(ctx context.Context, client clientset.Interface, certsDir string, et
 		if err != nil {
 			return fmt.Errorf("read %s for upload: %w", f, err)
 		}
-		if data[k], err = encrypt(plain, key); err != nil {
+		if data[k], err = Encrypt(plain, key); err != nil {
 			return fmt.Errorf("encrypt %s: %w", f, err)
 		}
 	}
@@ -222,7 +225,7 @@ func Download(ctx context.Context, client clientset.Interface, certsDir string, 
 // named as WriteFiles takes them: relative to the certificates directory,
 // or absolute for external etcd's.
 func Fetch(ctx context.Context, client clientset.Interface, etcd kubeadm.Etcd, hexKey string) (map[string][]byte, error) {
-	key, err := decodeKey(hexKey)
+	key, err := DecodeKey(hexKey)
 	if err != nil {
 		return nil, err
 	}
@@ -239,12 +242,12 @@ func Fetch(ctx context.Context, client clientset.Interface, etcd kubeadm.Etcd, h
 			return nil, fmt.Errorf("Secret kube-system/%s has no %s", constants.KubeadmCertsSecret, k)
 		}
 		if f == "" { // external etcd without this file: nothing to write
-			if _, err := decrypt(enc, key); err != nil {
+			if _, err := Decrypt(enc, key); err != nil {
 				return nil, fmt.Errorf("decrypt %s from Secret kube-system/%s: the certificate key is wrong: %w", k, constants.KubeadmCertsSecret, err)
 			}
 			continue
 		}
-		if plain[f], err = decrypt(enc, key); err != nil {
+		if plain[f], err = Decrypt(enc, key); err != nil {
 			return nil, fmt.Errorf("decrypt %s from Secret kube-system/%s: the certificate key is wrong (the one printed by 'kubeadm init --upload-certs' or 'kubeadm init phase upload-certs --upload-certs' is needed): %w", f, constants.KubeadmCertsSecret, err)
 		}
 	}

@@ -42,7 +42,7 @@ func TestNewCertificateKey(t *testing.T) {
 			t.Fatalf("key %q generated twice", k)
 		}
 		seen[k] = true
-		if _, err := decodeKey(k); err != nil {
+		if _, err := DecodeKey(k); err != nil {
 			t.Fatalf("generated key does not decode: %v", err)
 		}
 	}
@@ -50,24 +50,24 @@ func TestNewCertificateKey(t *testing.T) {
 
 func TestDecodeKey(t *testing.T) {
 	for _, bad := range []string{"", "abc", testKey[:62], testKey + "00", strings.Repeat("zz", 32)} {
-		_, err := decodeKey(bad)
+		_, err := DecodeKey(bad)
 		if err == nil {
-			t.Fatalf("decodeKey(%q) succeeded", bad)
+			t.Fatalf("DecodeKey(%q) succeeded", bad)
 		}
 		if !strings.Contains(err.Error(), "certificate key") {
-			t.Fatalf("decodeKey(%q) error %q does not mention the certificate key", bad, err)
+			t.Fatalf("DecodeKey(%q) error %q does not mention the certificate key", bad, err)
 		}
 	}
-	if k, err := decodeKey(testKey); err != nil || len(k) != 32 {
-		t.Fatalf("decodeKey(valid) = %d bytes, %v", len(k), err)
+	if k, err := DecodeKey(testKey); err != nil || len(k) != 32 {
+		t.Fatalf("DecodeKey(valid) = %d bytes, %v", len(k), err)
 	}
 }
 
 func TestEncryptDecrypt(t *testing.T) {
-	key, _ := decodeKey(testKey)
-	other, _ := decodeKey(strings.Repeat("ab", 32))
+	key, _ := DecodeKey(testKey)
+	other, _ := DecodeKey(strings.Repeat("ab", 32))
 	for _, plain := range [][]byte{nil, []byte("x"), bytes.Repeat([]byte("-----BEGIN RSA PRIVATE KEY-----"), 100)} {
-		enc, err := encrypt(plain, key)
+		enc, err := Encrypt(plain, key)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,27 +76,27 @@ func TestEncryptDecrypt(t *testing.T) {
 		if len(plain) >= 16 && bytes.Contains(enc, plain) {
 			t.Fatal("ciphertext contains the plaintext")
 		}
-		dec, err := decrypt(enc, key)
+		dec, err := Decrypt(enc, key)
 		if err != nil {
 			t.Fatalf("decrypt: %v", err)
 		}
 		if !bytes.Equal(dec, plain) {
 			t.Fatalf("round trip: got %q, want %q", dec, plain)
 		}
-		if _, err := decrypt(enc, other); err == nil {
+		if _, err := Decrypt(enc, other); err == nil {
 			t.Fatal("decrypt with another key succeeded")
 		}
-		again, _ := encrypt(plain, key)
+		again, _ := Encrypt(plain, key)
 		if bytes.Equal(enc, again) {
 			t.Fatal("two encryptions are equal: the nonce is not random")
 		}
 		tampered := append([]byte(nil), enc...)
 		tampered[len(tampered)-1] ^= 1
-		if _, err := decrypt(tampered, key); err == nil {
+		if _, err := Decrypt(tampered, key); err == nil {
 			t.Fatal("decrypt of tampered data succeeded")
 		}
 	}
-	if _, err := decrypt([]byte("short"), key); err == nil {
+	if _, err := Decrypt([]byte("short"), key); err == nil {
 		t.Fatal("decrypt of data shorter than a nonce succeeded")
 	}
 }
@@ -214,13 +214,13 @@ func TestUpload(t *testing.T) {
 			if !reflect.DeepEqual(keys, want) {
 				t.Fatalf("Secret keys %v, want %v", keys, want)
 			}
-			key, _ := decodeKey(testKey)
+			key, _ := DecodeKey(testKey)
 			for f, content := range files {
 				enc := s.Data[strings.ReplaceAll(f, "/", "-")]
 				if bytes.Equal(enc, content) {
 					t.Fatalf("%s stored in clear", f)
 				}
-				plain, err := decrypt(enc, key)
+				plain, err := Decrypt(enc, key)
 				if err != nil {
 					t.Fatalf("decrypt %s: %v", f, err)
 				}

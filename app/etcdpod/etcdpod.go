@@ -1,4 +1,6 @@
-package reset
+// Package etcdpod reads what a node's etcd static Pod manifest says about
+// its member: name, peer and client URLs, data directory and certificates.
+package etcdpod
 
 import (
 	"errors"
@@ -15,8 +17,8 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
-// localEtcd is what the node's etcd static Pod says about its member.
-type localEtcd struct {
+// Member is what the node's etcd static Pod says about its member.
+type Member struct {
 	Name     string
 	PeerURLs []string
 	// ClientURLs are the advertised client URLs, then loopback listen URLs.
@@ -27,31 +29,32 @@ type localEtcd struct {
 	PKIDir string
 }
 
-// member names the member for messages.
-func (l localEtcd) member() string { return l.Name + " (" + strings.Join(l.PeerURLs, ",") + ")" }
+// String names the member for messages.
+func (l Member) String() string { return l.Name + " (" + strings.Join(l.PeerURLs, ",") + ")" }
 
-// etcdDataVolume is the name of the etcd Pod's data volume.
-const etcdDataVolume = "etcd-data"
+// DataVolume is the name of the etcd Pod's data volume.
+const DataVolume = "etcd-data"
 
-// readEtcdManifest reads the etcd static Pod at path. A missing file is an
+// Read reads the etcd static Pod at path. A missing file is an
 // error wrapping fs.ErrNotExist.
-func readEtcdManifest(path string) (localEtcd, error) {
+func Read(path string) (Member, error) {
 	b, err := atomicfile.Read(path)
 	if err != nil {
-		return localEtcd{}, fmt.Errorf("read the etcd manifest: %w", err)
+		return Member{}, fmt.Errorf("read the etcd manifest: %w", err)
 	}
 	pod, err := manifests.Unmarshal(b)
 	if err != nil {
-		return localEtcd{}, fmt.Errorf("read the etcd manifest %s: %w", path, err)
+		return Member{}, fmt.Errorf("read the etcd manifest %s: %w", path, err)
 	}
-	l, err := etcdFromPod(pod)
+	l, err := FromPod(pod)
 	if err != nil {
-		return localEtcd{}, fmt.Errorf("read the etcd manifest %s: %w", path, err)
+		return Member{}, fmt.Errorf("read the etcd manifest %s: %w", path, err)
 	}
 	return l, nil
 }
 
-func etcdFromPod(pod *corev1.Pod) (localEtcd, error) {
+// FromPod reads the member from an etcd static Pod.
+func FromPod(pod *corev1.Pod) (Member, error) {
 	var c *corev1.Container
 	for i := range pod.Spec.Containers {
 		if pod.Spec.Containers[i].Name == constants.Etcd {
@@ -59,25 +62,25 @@ func etcdFromPod(pod *corev1.Pod) (localEtcd, error) {
 		}
 	}
 	if c == nil {
-		return localEtcd{}, errors.New("no container named etcd")
+		return Member{}, errors.New("no container named etcd")
 	}
-	flags := lastFlags(append(append([]string{}, c.Command...), c.Args...))
-	l := localEtcd{Name: flags["name"], PeerURLs: splitURLs(flags["initial-advertise-peer-urls"]), DataDir: flags["data-dir"]}
+	flags := LastFlags(append(append([]string{}, c.Command...), c.Args...))
+	l := Member{Name: flags["name"], PeerURLs: SplitURLs(flags["initial-advertise-peer-urls"]), DataDir: flags["data-dir"]}
 	if l.Name == "" || len(l.PeerURLs) == 0 {
-		return localEtcd{}, errors.New("the etcd command has no --name or no --initial-advertise-peer-urls")
+		return Member{}, errors.New("the etcd command has no --name or no --initial-advertise-peer-urls")
 	}
-	l.ClientURLs = splitURLs(flags["advertise-client-urls"])
-	for _, u := range splitURLs(flags["listen-client-urls"]) {
-		if isLoopbackURL(u) && !contains(l.ClientURLs, u) {
+	l.ClientURLs = SplitURLs(flags["advertise-client-urls"])
+	for _, u := range SplitURLs(flags["listen-client-urls"]) {
+		if isLoopbackURL(u) && !ContainsURL(l.ClientURLs, u) {
 			l.ClientURLs = append(l.ClientURLs, u)
 		}
 	}
 	if len(l.ClientURLs) == 0 {
-		return localEtcd{}, errors.New("the etcd command has no --advertise-client-urls")
+		return Member{}, errors.New("the etcd command has no --advertise-client-urls")
 	}
 	if l.DataDir == "" {
 		for _, v := range pod.Spec.Volumes {
-			if v.Name == etcdDataVolume && v.HostPath != nil {
+			if v.Name == DataVolume && v.HostPath != nil {
 				l.DataDir = v.HostPath.Path
 			}
 		}
@@ -91,8 +94,8 @@ func etcdFromPod(pod *corev1.Pod) (localEtcd, error) {
 	return l, nil
 }
 
-// lastFlags maps "--name=value" arguments to their last value.
-func lastFlags(args []string) map[string]string {
+// LastFlags maps "--name=value" arguments to their last value.
+func LastFlags(args []string) map[string]string {
 	m := map[string]string{}
 	for _, a := range args {
 		if k, v, ok := strings.Cut(strings.TrimPrefix(a, "--"), "="); ok && strings.HasPrefix(a, "--") {
@@ -102,7 +105,8 @@ func lastFlags(args []string) map[string]string {
 	return m
 }
 
-func splitURLs(s string) []string {
+// SplitURLs splits a comma-separated list of URLs.
+func SplitURLs(s string) []string {
 	var out []string
 	for _, u := range strings.Split(s, ",") {
 		if u = strings.TrimSpace(u); u != "" {
@@ -124,7 +128,8 @@ func isLoopbackURL(s string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func contains(list []string, s string) bool {
+// ContainsURL reports whether list holds s, ignoring a trailing slash.
+func ContainsURL(list []string, s string) bool {
 	for _, l := range list {
 		if strings.TrimSuffix(l, "/") == strings.TrimSuffix(s, "/") {
 			return true
