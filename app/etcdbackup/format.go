@@ -126,11 +126,11 @@ func Write(path string, b *Backup, key []byte) error {
 	b.Format, b.SnapshotSize, b.SnapshotSHA256 = FormatVersion, int64(len(b.Snapshot)), hex.EncodeToString(sum[:])
 	b.Metadata.Files = sortedKeys(b.Files)
 	b.Metadata.ClusterConfiguration = len(b.ClusterConfiguration) > 0
+	b.Encrypted, b.PayloadSHA256 = key != nil, ""
 	payload, err := b.payload()
 	if err != nil {
 		return err
 	}
-	b.Encrypted = key != nil
 	if key != nil {
 		if payload, err = uploadcerts.Encrypt(payload, key); err != nil {
 			return fmt.Errorf("encrypt the backup: %w", err)
@@ -165,6 +165,15 @@ func (b *Backup) payload() ([]byte, error) {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	tw := tar.NewWriter(zw)
+	// A copy of the metadata (without the payload's hash) inside the
+	// payload: the metadata outside cannot be altered unnoticed.
+	inner, err := json.Marshal(b.Metadata)
+	if err != nil {
+		return nil, fmt.Errorf("encode the backup metadata: %w", err)
+	}
+	if err := addEntry(tw, metadataEntry, inner); err != nil {
+		return nil, err
+	}
 	if err := addEntry(tw, snapshotEntry, b.Snapshot); err != nil {
 		return nil, err
 	}
@@ -279,8 +288,14 @@ func read(path string, key []byte) (*Backup, error) {
 		}
 	}
 	b := &Backup{Metadata: m, Files: map[string][]byte{}}
-	if err := b.unpack(payload); err != nil {
+	inner, err := b.unpack(payload)
+	if err != nil {
 		return nil, err
+	}
+	outer := m
+	outer.PayloadSHA256 = ""
+	if want, _ := json.Marshal(outer); !bytes.Equal(inner, want) {
+		return nil, fmt.Errorf("%w: %s is not the one the payload records", ErrCorrupt, metadataEntry)
 	}
 	if sum := sha256.Sum256(b.Snapshot); hex.EncodeToString(sum[:]) != m.SnapshotSHA256 {
 		return nil, fmt.Errorf("%w: the snapshot's SHA-256 is not the one recorded", ErrCorrupt)
@@ -291,10 +306,10 @@ func read(path string, key []byte) (*Backup, error) {
 	return b, nil
 }
 
-func (b *Backup) unpack(payload []byte) error {
+func (b *Backup) unpack(payload []byte) (inner []byte, err error) {
 	zr, err := gzip.NewReader(bytes.NewReader(payload))
 	if err != nil {
-		return fmt.Errorf("%w: the payload is not gzip: %v", ErrCorrupt, err)
+		return nil, fmt.Errorf("%w: the payload is not gzip: %v", ErrCorrupt, err)
 	}
 	tr := tar.NewReader(io.LimitReader(zr, MaxPayload))
 	for {
@@ -303,13 +318,15 @@ func (b *Backup) unpack(payload []byte) error {
 			break
 		}
 		if err != nil {
-			return fmt.Errorf("%w: the payload: %v", ErrCorrupt, err)
+			return nil, fmt.Errorf("%w: the payload: %v", ErrCorrupt, err)
 		}
 		data, err := io.ReadAll(tr)
 		if err != nil {
-			return fmt.Errorf("%w: the payload's %s: %v", ErrCorrupt, h.Name, err)
+			return nil, fmt.Errorf("%w: the payload's %s: %v", ErrCorrupt, h.Name, err)
 		}
 		switch name := h.Name; {
+		case name == metadataEntry:
+			inner = data
 		case name == snapshotEntry:
 			b.Snapshot = data
 		case name == configEntry:
@@ -317,17 +334,17 @@ func (b *Backup) unpack(payload []byte) error {
 		case strings.HasPrefix(name, pkiPrefix):
 			rel := path.Clean(strings.TrimPrefix(name, pkiPrefix))
 			if rel == "." || strings.HasPrefix(rel, "../") || path.IsAbs(rel) {
-				return fmt.Errorf("%w: the payload names the file %q outside the certificates directory", ErrCorrupt, name)
+				return nil, fmt.Errorf("%w: the payload names the file %q outside the certificates directory", ErrCorrupt, name)
 			}
 			b.Files[rel] = data
 		default:
-			return fmt.Errorf("%w: the payload holds the unknown entry %q", ErrCorrupt, name)
+			return nil, fmt.Errorf("%w: the payload holds the unknown entry %q", ErrCorrupt, name)
 		}
 	}
 	if b.Snapshot == nil {
-		return fmt.Errorf("%w: the payload holds no %s", ErrCorrupt, snapshotEntry)
+		return nil, fmt.Errorf("%w: the payload holds no %s", ErrCorrupt, snapshotEntry)
 	}
-	return nil
+	return inner, nil
 }
 
 // CheckSnapshotHash checks the SHA-256 that etcd's snapshot API appends to

@@ -57,5 +57,6 @@ stopped part-way continues when run again.`,
 	root.AddCommand(newReset(s))
 	root.AddCommand(newCompletion(s))
 	root.AddCommand(newKubeconfig(s))
+	root.AddCommand(newEtcd(s))
 	return root
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -90,4 +91,25 @@ func mustURL(s string) url.URL {
 		panic(err)
 	}
 	return *u
+}
+
+// StartCluster starts a new cluster of n members named m0, m1, ...
+func StartCluster(t testing.TB, n int) []*Member {
+	t.Helper()
+	ms := make([]*Member, n)
+	var initial []string
+	for i := range ms {
+		ms[i] = New(t, fmt.Sprintf("m%d", i))
+		initial = append(initial, ms[i].Name+"="+ms[i].PeerURL)
+	}
+	errs := make(chan error, n)
+	for _, m := range ms {
+		go func() { errs <- m.Start(strings.Join(initial, ","), "new", false) }()
+	}
+	for range ms {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	return ms
 }
