@@ -258,4 +258,3 @@ func TestListAndPrune(t *testing.T) {
 		t.Errorf("prune removed the upgrade's snapshot: %v", err)
 	}
 }
-

@@ -21,7 +21,8 @@ const (
 // Entry is one backup in a listing.
 type Entry struct {
 	Path string `json:"path"`
-	Kind string `json:"kind"`
+	// Kind is KindBackup or KindUpgrade.
+	Kind string `json:"type"`
 	Metadata
 	// Problem says why the backup could not be read, if it could not.
 	Problem string `json:"problem,omitempty"`

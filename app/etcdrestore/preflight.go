@@ -24,20 +24,33 @@ const recordPrefix = "kubeadm-restore-"
 // components are the static Pods a restore stops, in stop order.
 var components = []string{constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler, constants.Etcd}
 
-// runPreflight reads and checks the backup, finds the local member in its
+// runPreflight reports what check found.
+func runPreflight(_ context.Context, out progress.Phase, d *Data) error {
+	for _, n := range d.notes {
+		if w, ok := strings.CutPrefix(n, "WARNING: "); ok {
+			out.Warnf("%s", w)
+			continue
+		}
+		out.Infof("%s", n)
+	}
+	return nil
+}
+
+// check reads and checks the backup, finds the local member in its
 // manifest (or in the record of a restore that was cut short), refuses a
 // backup of another cluster, and refuses to overwrite a healthy member of
-// a cluster with quorum unless forced.
-func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
+// a cluster with quorum unless forced. It runs before any phase and
+// changes nothing, so that a refusal is its one line.
+func (d *Data) check(ctx context.Context) error {
 	if d.From != "" {
 		b, err := readBackup(d.From, d.Key)
 		if err != nil {
 			return err
 		}
 		d.backup = b
-		out.Infof("backup %s: revision %d, %d keys, taken %s%s", d.From, b.Revision, b.TotalKeys, b.Created.Format(time.RFC3339), onNode(b.Metadata))
+		d.note("backup %s: revision %d, %d keys, taken %s%s", d.From, b.Revision, b.TotalKeys, b.Created.Format(time.RFC3339), onNode(b.Metadata))
 	}
-	if err := d.findMember(out); err != nil {
+	if err := d.findMember(); err != nil {
 		return err
 	}
 	if err := d.sameCluster(); err != nil {
@@ -48,7 +61,11 @@ func runPreflight(ctx context.Context, out progress.Phase, d *Data) error {
 			return fmt.Errorf("etcd restore without --from keeps the member's own data, but %s holds none (%v): pass --from <backup>", d.member.DataDir, err)
 		}
 	}
-	return d.guardHealthy(ctx, out)
+	return d.guardHealthy(ctx)
+}
+
+func (d *Data) note(format string, args ...any) {
+	d.notes = append(d.notes, fmt.Sprintf(format, args...))
 }
 
 func onNode(m etcdbackup.Metadata) string {
@@ -72,7 +89,7 @@ func readBackup(path string, key []byte) (*etcdbackup.Backup, error) {
 // findMember reads the etcd manifest, from the manifests directory or,
 // when an earlier restore stopped the control plane and was cut short,
 // from that restore's record, which this run then continues.
-func (d *Data) findMember(out progress.Phase) error {
+func (d *Data) findMember() error {
 	manifest := d.manifest(constants.Etcd)
 	if _, err := os.Stat(manifest); err == nil {
 		d.recordDir = filepath.Join(d.KubernetesDir, "tmp", recordPrefix+d.started.UTC().Format("20060102T150405Z"))
@@ -82,7 +99,7 @@ func (d *Data) findMember(out progress.Phase) error {
 			return fmt.Errorf("this node runs no local etcd member (%s is missing): run etcd restore on a control-plane node with a stacked etcd member", manifest)
 		}
 		d.recordDir, manifest = prev, filepath.Join(prev, constants.Etcd+".yaml")
-		out.Infof("continuing the restore that stopped the control plane into %s", prev)
+		d.note("continuing the restore that stopped the control plane into %s", prev)
 	}
 	m, err := etcdpod.Read(manifest)
 	if err != nil {
@@ -128,7 +145,7 @@ func (d *Data) sameCluster() error {
 // guardHealthy asks the local member for the cluster's members. A member
 // that is healthy in a cluster with quorum is not restored over unless
 // forced; the members it knows are those the restore drops.
-func (d *Data) guardHealthy(ctx context.Context, out progress.Phase) error {
+func (d *Data) guardHealthy(ctx context.Context) error {
 	if d.backup != nil {
 		d.before = d.backup.Members
 	}
@@ -141,7 +158,7 @@ func (d *Data) guardHealthy(ctx context.Context, out progress.Phase) error {
 	defer cancel()
 	statuses, err := c.Statuses(sctx)
 	if err != nil {
-		out.Infof("the local etcd member %s does not answer (%v)", d.member.Name, firstLine(err))
+		d.note("the local etcd member %s does not answer (%v)", d.member.Name, firstLine(err))
 		return nil
 	}
 	d.before = nil
@@ -161,14 +178,14 @@ func (d *Data) guardHealthy(ctx context.Context, out progress.Phase) error {
 			}
 		}
 	}
-	out.Infof("the local etcd member %s answers: %d of %d voters healthy", d.member.Name, up, voters)
+	d.note("the local etcd member %s answers: %d of %d voters healthy", d.member.Name, up, voters)
 	if self == nil || !self.Healthy() || c.Healthy(sctx) != nil {
 		return nil
 	}
 	if !d.Force {
 		return fmt.Errorf("the local etcd member %s is healthy in a cluster with quorum (%d of %d voters healthy): a restore would replace the cluster's data; pass --force to restore anyway", d.member.Name, up, voters)
 	}
-	out.Warnf("restoring over the healthy member %s of a cluster with quorum (--force)", d.member.Name)
+	d.note("WARNING: restoring over the healthy member %s of a cluster with quorum (--force)", d.member.Name)
 	return nil
 }
 

@@ -117,6 +117,8 @@ type Data struct {
 	// objects were deleted, and those kept because their kubelet is alive.
 	removedNodes, liveNodes []string
 	started                 time.Time
+	// notes are what check found, printed by the preflight phase.
+	notes []string
 }
 
 func (d *Data) manifestsDir() string {
@@ -135,7 +137,7 @@ func (d *Data) pkiDir() string {
 // Phases is the restore's phase table.
 func Phases() []workflow.Phase[*Data] {
 	return []workflow.Phase[*Data]{
-		{Name: "preflight", Short: "Check the backup and the node, and refuse a restore that would lose data", Run: runPreflight},
+		{Name: "preflight", Short: "Report the backup and the state of the local member, checked before any phase runs", Run: runPreflight},
 		{Name: "stop-control-plane", Short: "Stop the static Pods of the control plane and wait until etcd let go of its data", Run: runStop},
 		{Name: "restore-data", Short: "Replace the member's data with the backup's snapshot", Run: runRestoreData, Skip: skipRestoreData},
 		{Name: "start-etcd", Short: "Start etcd as a cluster of one and wait until it serves", Run: runStartEtcd},
@@ -151,6 +153,9 @@ func Run(ctx context.Context, o Options) error {
 		o.Timeout = 4 * time.Minute
 	}
 	d := &Data{Options: o, started: o.Now()}
+	if err := d.check(ctx); err != nil {
+		return err
+	}
 	r := &workflow.Runner[*Data]{Phases: Phases(), Out: o.Out}
 	if err := r.Run(ctx, d, nil); err != nil {
 		if d.putBack() {
