@@ -182,8 +182,7 @@ func runStartControlPlane(ctx context.Context, out progress.Phase, d *Data) erro
 		return err
 	}
 	if err := d.poll(ctx, "wait for kube-apiserver at "+addr+" to be ready", func(ctx context.Context) error {
-		_, err := client.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		return err
+		return d.APIReady(ctx, client)
 	}); err != nil {
 		return err
 	}

@@ -56,6 +56,8 @@ type Deps struct {
 	// NewClient connects to the API server at server with a kubeconfig's
 	// credentials.
 	NewClient func(kubeconfig, server string) (clientset.Interface, error)
+	// APIReady returns nil once the API server answers /readyz.
+	APIReady func(ctx context.Context, client clientset.Interface) error
 	// Listening reports whether a TCP address accepts connections.
 	Listening func(addr string) bool
 	// Unlocked reports whether no process holds etcd's lock on a file.
@@ -81,6 +83,12 @@ func (d *Deps) defaults() {
 	}
 	if d.NewClient == nil {
 		d.NewClient = apiclient.FromKubeconfigAt
+	}
+	if d.APIReady == nil {
+		d.APIReady = func(ctx context.Context, c clientset.Interface) error {
+			_, err := c.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
+			return err
+		}
 	}
 	if d.Listening == nil {
 		d.Listening = host.Listening

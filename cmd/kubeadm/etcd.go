@@ -355,7 +355,7 @@ this node's own while it is healthy, unless --force.`,
 }
 
 func newEtcdRestore(s streams, env *etcdEnv) *cobra.Command {
-	var from string
+	var from, configPath, nodeName, advertise string
 	var force bool
 	var key keyFlags
 	deps := etcdrestore.Deps{}
@@ -370,6 +370,14 @@ the cluster is as it was at the backup's revision, and later writes are lost.
 Without --from, the local member keeps its own data and becomes a cluster of one
 (etcd's --force-new-cluster): use it on the last control plane left when the
 others are lost for good and quorum with them.
+
+On a node without a control plane, when every control plane is lost, --from
+rebuilds the first one from the backup: the backup's CAs, service-account keys
+and etcd CA are written (so that workers and ServiceAccount tokens keep
+working), its snapshot becomes this node's etcd data, and init runs with this
+node's InitConfiguration (--config, or --node-name and
+--apiserver-advertise-address) and the backup's ClusterConfiguration. Keep the
+controlPlaneEndpoint: the workers reconnect through it without re-joining.
 
 The static Pods are stopped, the data is restored (the old data is kept under
 /etc/kubernetes/tmp), etcd starts as the only member, the API server comes back,
@@ -390,11 +398,63 @@ key does not open.`,
 			}
 			d := deps
 			d.KubernetesDir = env.kubernetesDir
-			return etcdrestore.Run(cmd.Context(), etcdrestore.Options{From: from, Key: k, Force: force, Out: &progress.Human{W: s.out}, Deps: d})
+			out := &progress.Human{W: s.out}
+			if etcdrestore.HasLocalMember(env.kubernetesDir) {
+				if bad := changed(cmd, "config", "node-name", "apiserver-advertise-address"); len(bad) > 0 {
+					return fmt.Errorf("%s: only for rebuilding a control plane on a node without one; this node runs an etcd member", strings.Join(bad, ", "))
+				}
+				return etcdrestore.Run(cmd.Context(), etcdrestore.Options{From: from, Key: k, Force: force, Out: out, Deps: d})
+			}
+			return rebuildControlPlane(cmd, s, etcdrestore.RebuildOptions{From: from, Key: k, NodeName: nodeName, AdvertiseAddress: advertise, Host: localHost, Out: out, Deps: d}, configPath)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "The backup to restore; without it the local member's own data is kept and made a cluster of one.")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Restore even over a member that is healthy in a cluster with quorum.")
+	cmd.Flags().StringVar(&configPath, "config", "", "Rebuilding on a node without a control plane: a file with this node's InitConfiguration.")
+	cmd.Flags().StringVar(&nodeName, "node-name", "", "Rebuilding on a node without a control plane: this node's name (default: its hostname).")
+	cmd.Flags().StringVar(&advertise, "apiserver-advertise-address", "", "Rebuilding on a node without a control plane: the address its API server advertises (default: that of the default route).")
 	key.register(cmd.Flags(), "opens")
 	return cmd
+}
+
+// changed lists the flags among names that were given.
+func changed(cmd *cobra.Command, names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if cmd.Flags().Changed(n) {
+			out = append(out, "--"+n)
+		}
+	}
+	return out
+}
+
+// rebuildControlPlane builds the first control plane of a lost cluster
+// from a backup on this node: the restore prepares the certificates and
+// etcd's data, init builds the control plane on them, the restore cleans
+// up after it.
+func rebuildControlPlane(cmd *cobra.Command, s streams, o etcdrestore.RebuildOptions, configPath string) error {
+	if o.From == "" {
+		return fmt.Errorf("this node runs no etcd member: to rebuild a lost cluster's control plane here, give its backup with --from")
+	}
+	if configPath != "" {
+		if bad := changed(cmd, "node-name", "apiserver-advertise-address"); len(bad) > 0 {
+			return fmt.Errorf("can not mix --config with %s: put them in the InitConfiguration", strings.Join(bad, ", "))
+		}
+		b, err := os.ReadFile(configPath)
+		if err != nil {
+			return fmt.Errorf("--config: %w", err)
+		}
+		o.InitConfiguration = b
+	}
+	r, err := etcdrestore.PrepareRebuild(o)
+	if err != nil {
+		return err
+	}
+	init := newInit(s)
+	init.SetArgs([]string{"--config", r.ConfigPath, "--ignore-preflight-errors=SystemVerification," + r.IgnorePreflight})
+	init.SilenceErrors, init.SilenceUsage = true, true
+	if err := init.ExecuteContext(cmd.Context()); err != nil {
+		return fmt.Errorf("init on the restored data: %w (run 'kubeadm init --config %s --ignore-preflight-errors=%s' again to continue)", err, r.ConfigPath, r.IgnorePreflight)
+	}
+	return r.Finish(cmd.Context())
 }
