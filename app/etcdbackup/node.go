@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 
@@ -50,8 +51,11 @@ func KubernetesVersion(kubernetesDir string) string {
 	return ""
 }
 
-// ClusterConfiguration reads the ClusterConfiguration document from the
-// kubeadm-config ConfigMap.
+// ClusterConfiguration reads the cluster's kubeadm configuration: the
+// ClusterConfiguration document of the kubeadm-config ConfigMap, followed
+// by the KubeletConfiguration and KubeProxyConfiguration documents of the
+// kubelet-config and kube-proxy ConfigMaps when they exist, so that a
+// control plane rebuilt from the backup configures them as they were.
 func ClusterConfiguration(ctx context.Context, client clientset.Interface) ([]byte, error) {
 	cm, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, constants.KubeadmConfigConfigMap, metav1.GetOptions{})
 	if err != nil {
@@ -61,5 +65,21 @@ func ClusterConfiguration(ctx context.Context, client clientset.Interface) ([]by
 	if cfg == "" {
 		return nil, fmt.Errorf("read the ClusterConfiguration: ConfigMap %s/%s has no %s", metav1.NamespaceSystem, constants.KubeadmConfigConfigMap, constants.ClusterConfigurationKey)
 	}
-	return []byte(cfg), nil
+	docs := []string{cfg}
+	for _, c := range []struct{ name, key string }{{constants.KubeletConfigConfigMap, constants.KubeletConfigConfigMapKey}, {constants.KubeProxyConfigMap, constants.KubeProxyConfigMapKey}} {
+		cm, err := client.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, c.name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read ConfigMap %s/%s: %w", metav1.NamespaceSystem, c.name, err)
+		}
+		if d := cm.Data[c.key]; d != "" {
+			docs = append(docs, d)
+		}
+	}
+	for i := range docs {
+		docs[i] = strings.TrimRight(docs[i], "\n") + "\n"
+	}
+	return []byte(strings.Join(docs, "---\n")), nil
 }

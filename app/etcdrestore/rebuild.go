@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -122,10 +123,25 @@ func rebuildConfig(o RebuildOptions, cluster []byte) (*config.Init, []byte, erro
 		}
 		initDoc = []byte(b.String())
 	}
-	if !strings.Contains(string(cluster), "kind: ClusterConfiguration") {
-		cluster = append([]byte("apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n"), cluster...)
+	mine := kinds(initDoc)
+	if mine["ClusterConfiguration"] {
+		return nil, nil, errors.New("--config: leave the ClusterConfiguration out: it comes from the backup; give this node's InitConfiguration (and, to change them, KubeletConfiguration or KubeProxyConfiguration)")
 	}
-	text := []byte(strings.TrimRight(string(initDoc), "\n") + "\n---\n" + string(cluster))
+	docs := []string{strings.TrimRight(string(initDoc), "\n") + "\n"}
+	for i, doc := range splitDocs(cluster) {
+		k := kinds([]byte(doc))
+		if i == 0 && len(k) == 0 { // a ClusterConfiguration stored without its type
+			doc = "apiVersion: kubeadm.k8s.io/v1beta4\nkind: ClusterConfiguration\n" + doc
+		}
+		skip := false
+		for kind := range k {
+			skip = skip || mine[kind]
+		}
+		if !skip {
+			docs = append(docs, doc)
+		}
+	}
+	text := []byte(strings.Join(docs, "---\n"))
 	f, err := os.CreateTemp("", "kubeadm-restore-*.yaml")
 	if err != nil {
 		return nil, nil, err
@@ -192,4 +208,26 @@ func HasLocalMember(kubernetesDir string) bool {
 		return true
 	}
 	return d.unfinished() != ""
+}
+
+var kindLine = regexp.MustCompile(`(?m)^kind:\s*(\S+)\s*$`)
+
+// kinds are the kinds of the YAML documents in b.
+func kinds(b []byte) map[string]bool {
+	out := map[string]bool{}
+	for _, m := range kindLine.FindAllSubmatch(b, -1) {
+		out[string(m[1])] = true
+	}
+	return out
+}
+
+// splitDocs splits a multi-document YAML stream.
+func splitDocs(b []byte) []string {
+	var out []string
+	for _, d := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(b), -1) {
+		if d = strings.Trim(d, "\n"); strings.TrimSpace(d) != "" {
+			out = append(out, d+"\n")
+		}
+	}
+	return out
 }

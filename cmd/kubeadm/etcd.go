@@ -356,6 +356,7 @@ this node's own while it is healthy, unless --force.`,
 
 func newEtcdRestore(s streams, env *etcdEnv) *cobra.Command {
 	var from, configPath, nodeName, advertise string
+	var ignore []string
 	var force bool
 	var key keyFlags
 	deps := etcdrestore.Deps{}
@@ -400,18 +401,19 @@ key does not open.`,
 			d.KubernetesDir = env.kubernetesDir
 			out := &progress.Human{W: s.out}
 			if etcdrestore.HasLocalMember(env.kubernetesDir) {
-				if bad := changed(cmd, "config", "node-name", "apiserver-advertise-address"); len(bad) > 0 {
+				if bad := changed(cmd, "config", "node-name", "apiserver-advertise-address", "ignore-preflight-errors"); len(bad) > 0 {
 					return fmt.Errorf("%s: only for rebuilding a control plane on a node without one; this node runs an etcd member", strings.Join(bad, ", "))
 				}
 				return etcdrestore.Run(cmd.Context(), etcdrestore.Options{From: from, Key: k, Force: force, Out: out, Deps: d})
 			}
-			return rebuildControlPlane(cmd, s, etcdrestore.RebuildOptions{From: from, Key: k, NodeName: nodeName, AdvertiseAddress: advertise, Host: localHost, Out: out, Deps: d}, configPath)
+			return rebuildControlPlane(cmd, s, etcdrestore.RebuildOptions{From: from, Key: k, NodeName: nodeName, AdvertiseAddress: advertise, Host: localHost, Out: out, Deps: d}, configPath, ignore)
 		},
 	}
 	cmd.Flags().StringVar(&from, "from", "", "The backup to restore; without it the local member's own data is kept and made a cluster of one.")
 	cmd.Flags().BoolVarP(&force, "force", "f", false, "Restore even over a member that is healthy in a cluster with quorum.")
 	cmd.Flags().StringVar(&configPath, "config", "", "Rebuilding on a node without a control plane: a file with this node's InitConfiguration.")
 	cmd.Flags().StringVar(&nodeName, "node-name", "", "Rebuilding on a node without a control plane: this node's name (default: its hostname).")
+	cmd.Flags().StringSliceVar(&ignore, "ignore-preflight-errors", nil, "Rebuilding on a node without a control plane: checks of init whose errors are warnings, as init's flag.")
 	cmd.Flags().StringVar(&advertise, "apiserver-advertise-address", "", "Rebuilding on a node without a control plane: the address its API server advertises (default: that of the default route).")
 	key.register(cmd.Flags(), "opens")
 	return cmd
@@ -432,7 +434,7 @@ func changed(cmd *cobra.Command, names ...string) []string {
 // from a backup on this node: the restore prepares the certificates and
 // etcd's data, init builds the control plane on them, the restore cleans
 // up after it.
-func rebuildControlPlane(cmd *cobra.Command, s streams, o etcdrestore.RebuildOptions, configPath string) error {
+func rebuildControlPlane(cmd *cobra.Command, s streams, o etcdrestore.RebuildOptions, configPath string, ignore []string) error {
 	if o.From == "" {
 		return fmt.Errorf("this node runs no etcd member: to rebuild a lost cluster's control plane here, give its backup with --from")
 	}
@@ -451,10 +453,11 @@ func rebuildControlPlane(cmd *cobra.Command, s streams, o etcdrestore.RebuildOpt
 		return err
 	}
 	init := newInit(s)
-	init.SetArgs([]string{"--config", r.ConfigPath, "--ignore-preflight-errors=SystemVerification," + r.IgnorePreflight})
+	skip := strings.Join(append(ignore, r.IgnorePreflight), ",")
+	init.SetArgs([]string{"--config", r.ConfigPath, "--ignore-preflight-errors=" + skip})
 	init.SilenceErrors, init.SilenceUsage = true, true
 	if err := init.ExecuteContext(cmd.Context()); err != nil {
-		return fmt.Errorf("init on the restored data: %w (run 'kubeadm init --config %s --ignore-preflight-errors=%s' again to continue)", err, r.ConfigPath, r.IgnorePreflight)
+		return fmt.Errorf("init on the restored data: %w (run 'kubeadm init --config %s --ignore-preflight-errors=%s' again to continue)", err, r.ConfigPath, skip)
 	}
 	return r.Finish(cmd.Context())
 }

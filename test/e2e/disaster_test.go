@@ -14,6 +14,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	authnv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -336,4 +337,89 @@ func TestEtcdDisasterQuorumLost(t *testing.T) {
 	}
 	t.Logf("recovery times: restore command %s, API serving %s after the restore began, cp1 and w1 Ready %s after it began; two new control planes joined in %s; %d ConfigMaps kept, nothing lost",
 		restoreTook.Round(100*time.Millisecond), apiReady, allReady.Round(100*time.Millisecond), time.Since(joinStart).Round(100*time.Millisecond), drConfigMaps)
+}
+
+// TestEtcdDisasterAllControlPlanesLost loses the only control plane for
+// good after a backup. A new node rebuilds it from the backup with
+// `etcd restore`: the same CAs and service-account keys (a token issued
+// before still works), the worker reconnects through the same
+// controlPlaneEndpoint without re-joining, the objects written before the
+// backup are back, the one written after it is lost, and the dead control
+// plane's Node is removed.
+func TestEtcdDisasterAllControlPlanesLost(t *testing.T) {
+	c := newCluster(t, sandbox.NodeOptions{Name: "cp1", Version: "v1.37.1"}, sandbox.NodeOptions{Name: "w1", Version: "v1.37.1"}, sandbox.NodeOptions{Name: "cp2", Version: "v1.37.1"})
+	cp1, w1, cp2 := c.Nodes[0], c.Nodes[1], c.Nodes[2]
+	r := haInit(t, c, []string{"cp1", "cp2"})
+	joinNode(t, w1, c, r, false)
+	client := adminClient(t, cp1)
+	for _, n := range []*sandbox.Node{cp1, w1} {
+		eventually(t, 3*time.Minute, "node "+n.Name+" Ready", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
+	}
+	writeDRObjects(t, client, w1.Name)
+	ctx := context.Background()
+	podBefore, err := keeperPod(ctx, client)
+	must(t, err, "read the keeper Pod")
+	w1Before, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{})
+	must(t, err, "read Node w1")
+	_, err = client.CoreV1().ServiceAccounts(drNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "reader"}}, metav1.CreateOptions{})
+	must(t, err, "create ServiceAccount reader")
+	tok, err := client.CoreV1().ServiceAccounts(drNamespace).CreateToken(ctx, "reader", &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{}}, metav1.CreateOptions{})
+	must(t, err, "issue a token for reader")
+
+	must(t, cp1.WriteFile(ctx, drKeyFile, []byte(drKey), 0o600), "write the key file")
+	out, err := kubeadm(t, cp1, ctx, "etcd", "snapshot", "save", "--output-dir", drBackupDir, "--encryption-key-file", drKeyFile)
+	must(t, err, "snapshot save: %s", out)
+	path := strings.Fields(strings.TrimPrefix(out, "[etcd] backup "))[0]
+	path = strings.TrimSuffix(path, ":")
+	backup, err := cp1.ReadFile(ctx, path)
+	must(t, err, "read the backup %s", path)
+	_, err = client.CoreV1().ConfigMaps(drNamespace).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "after-backup"}}, metav1.CreateOptions{})
+	must(t, err, "write after the backup")
+	must(t, cp1.Stop(ctx), "stop cp1 for good")
+
+	// The backup travels to a new machine.
+	installKubeadm(t, cp2, "")
+	must(t, cp2.WriteFile(ctx, "/root/backup.tar", backup, 0o600), "copy the backup to cp2")
+	must(t, cp2.WriteFile(ctx, drKeyFile, []byte(drKey), 0o600), "copy the key to cp2")
+	start := time.Now()
+	out, err = kubeadm(t, cp2, ctx, "etcd", "restore", "--from", "/root/backup.tar", "--encryption-key-file", drKeyFile,
+		"--node-name", "cp2", "--apiserver-advertise-address", cp2.Address, "--ignore-preflight-errors=SystemVerification")
+	if err != nil {
+		t.Fatalf("restore on a new node: %v\n%s", err, out)
+	}
+	restoreTook := time.Since(start)
+	t.Logf("restore on a new node:\n%s", out)
+	for _, want := range []string{"every write after that is lost", "removed the Node objects of the lost control planes cp1"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the restore does not say %q", want)
+		}
+	}
+	client = adminClient(t, cp2)
+	for _, n := range []*sandbox.Node{cp2, w1} {
+		eventually(t, 3*time.Minute, "node "+n.Name+" Ready after the rebuild", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
+	}
+	allReady := time.Since(start)
+	if _, err := client.CoreV1().Nodes().Get(ctx, "cp1", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("Node cp1 after the rebuild: %v, want not found", err)
+	}
+	if n, err := drCount(ctx, client); err != nil || n != drConfigMaps {
+		t.Errorf("%d of %d ConfigMaps back (%v)", n, drConfigMaps, err)
+	}
+	if _, err := client.CoreV1().ConfigMaps(drNamespace).Get(ctx, "after-backup", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the ConfigMap written after the backup: %v, want not found", err)
+	}
+	eventually(t, 3*time.Minute, "Deployment keeper available after the rebuild", func(ctx context.Context) error { return deploymentAvailable(ctx, client) })
+	if podAfter, err := keeperPod(ctx, client); err != nil || podAfter != podBefore {
+		t.Errorf("the keeper Pod is %s (%v), was %s", podAfter, err, podBefore)
+	}
+	if w1After, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{}); err != nil || w1After.UID != w1Before.UID {
+		t.Errorf("Node w1 was recreated (re-joined?): %v", err)
+	}
+	who, err := whoAmI(ctx, tokenClient(t, cp2, tok.Status.Token))
+	if err != nil || who.Username != "system:serviceaccount:"+drNamespace+":reader" {
+		t.Errorf("the token issued before the disaster: %v %v", who, err)
+	}
+	checkEtcdVoters(t, cp2, etcdEndpoints(cp2), 1)
+	t.Logf("recovery times: restore (with init) on a new node %s, cp2 and w1 Ready %s after it began; %d ConfigMaps, the Deployment and a ServiceAccount token back, the write after the backup lost",
+		restoreTook.Round(100*time.Millisecond), allReady.Round(100*time.Millisecond), drConfigMaps)
 }
