@@ -73,6 +73,9 @@ type Rollout struct {
 	// when etcd's manifest was rewritten. Leave it nil when etcd has other
 	// members: they hold the data, and a restored member would fork it.
 	RestoreEtcd func(ctx context.Context) error
+	// Backup is the etcd backup RestoreEtcd restores; a rollback that does
+	// not complete names it, for 'kubeadm etcd restore'.
+	Backup string
 	// Timeout bounds the wait for each component, forward and back.
 	Timeout time.Duration
 	// Infof reports progress; nil discards it.
@@ -91,13 +94,20 @@ type Failure struct {
 	RestoredEtcd bool
 	// RollbackErr is set when the rollback itself did not complete.
 	RollbackErr error
+	// Backup is the etcd backup to restore from by hand when the rollback
+	// did not complete ("" when etcd has peers holding the data).
+	Backup string
 }
 
 func (f *Failure) Error() string {
 	msg := fmt.Sprintf("upgrade of %s failed: %v", f.Component, f.Err)
 	switch {
 	case f.RollbackErr != nil:
-		return msg + fmt.Sprintf("; rolling back %s did not complete: %v", strings.Join(f.RolledBack, ", "), f.RollbackErr)
+		msg += fmt.Sprintf("; rolling back %s did not complete: %v", strings.Join(f.RolledBack, ", "), f.RollbackErr)
+		if f.Backup != "" {
+			msg += fmt.Sprintf("; to bring etcd back as it was before the upgrade, run 'kubeadm etcd restore --from %s --force'", f.Backup)
+		}
+		return msg
 	case len(f.RolledBack) > 0:
 		extra := ""
 		if f.RestoredEtcd {
@@ -245,6 +255,9 @@ func (r *Rollout) rollback(ctx context.Context, done []applied, f *Failure) erro
 		return f
 	}
 	r.infof("%s did not come up (%v); rolling back", f.Component, f.Err)
+	if r.RestoreEtcd != nil {
+		f.Backup = r.Backup
+	}
 	for i := len(done) - 1; i >= 0; i-- {
 		a := done[i]
 		if a.component == constants.Etcd && r.RestoreEtcd != nil {

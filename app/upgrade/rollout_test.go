@@ -250,3 +250,19 @@ func TestRolloutStopsTheAPIServerWhileEtcdIsReplaced(t *testing.T) {
 		})
 	}
 }
+
+// TestUnfinishedRollbackNamesTheBackup: when the etcd restore of a
+// rollback fails, the error says which backup 'kubeadm etcd restore' takes.
+func TestUnfinishedRollbackNamesTheBackup(t *testing.T) {
+	n := &fakeNode{files: map[string]string{"etcd": "etcd-old", "kube-apiserver": "api-old"}}
+	r := &Rollout{Manifests: n, Watcher: n, Timeout: 50 * time.Millisecond, Backup: "/etc/kubernetes/tmp/kubeadm-backup-etcd-x/snapshot.db",
+		RestoreEtcd: func(context.Context) error { return fmt.Errorf("disk full") }}
+	err := r.Run(context.Background(), []Step{{Component: "etcd", Target: []byte("etcd-new")}, {Component: "kube-apiserver", Target: []byte("api-broken")}})
+	var f *Failure
+	if !errors.As(err, &f) || f.RollbackErr == nil {
+		t.Fatalf("want an unfinished rollback, got %v", err)
+	}
+	if want := "run 'kubeadm etcd restore --from /etc/kubernetes/tmp/kubeadm-backup-etcd-x/snapshot.db --force'"; !strings.Contains(err.Error(), want) {
+		t.Errorf("the error does not say %q: %v", want, err)
+	}
+}

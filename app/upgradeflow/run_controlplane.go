@@ -109,6 +109,7 @@ func runControlPlane(ctx context.Context, out progress.Phase, d *Data) error {
 		}
 		if single {
 			snap, lcp, failed := d.SnapshotPath, d.lcp, d.backupDir("etcd")
+			r.Backup = snap
 			r.RestoreEtcd = func(context.Context) error {
 				kept, err := restoreSnapshot(snap, lcp, failed)
 				if kept != "" {
