@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 
@@ -41,17 +42,49 @@ func runStop(ctx context.Context, out progress.Phase, d *Data) error {
 	etcdAddr := hostPort(d.member.ClientURLs[0])
 	apiAddr, _ := apiServerAddress(filepath.Join(d.recordDir, constants.KubeAPIServer+".yaml"))
 	db := filepath.Join(d.member.DataDir, "member", "snap", "db")
-	return d.poll(ctx, "wait for etcd and kube-apiserver to stop", func(context.Context) error {
-		switch {
-		case d.Listening(etcdAddr):
-			return fmt.Errorf("etcd still answers on %s", etcdAddr)
-		case !d.Unlocked(db):
-			return fmt.Errorf("%s is still locked by etcd", db)
-		case apiAddr != "" && d.Listening(apiAddr):
-			return fmt.Errorf("kube-apiserver still answers on %s", apiAddr)
+	start := d.Now()
+	gone := map[string]time.Duration{}
+	err := d.poll(ctx, "wait for etcd and kube-apiserver to stop", func(context.Context) error {
+		checks := []struct {
+			what string
+			up   bool
+		}{
+			{"etcd on " + etcdAddr, d.Listening(etcdAddr)},
+			{"etcd's lock on " + db, !d.Unlocked(db)},
+			{"kube-apiserver on " + apiAddr, apiAddr != "" && d.Listening(apiAddr)},
+		}
+		var up []string
+		for _, c := range checks {
+			if _, seen := gone[c.what]; !c.up && !seen {
+				gone[c.what] = d.Now().Sub(start)
+			}
+			if c.up {
+				up = append(up, c.what)
+			}
+		}
+		if len(up) > 0 {
+			return fmt.Errorf("still up: %s", strings.Join(up, ", "))
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	var took []string
+	for _, w := range sortedDurations(gone) {
+		took = append(took, fmt.Sprintf("%s gone after %s", w, gone[w].Round(100*time.Millisecond)))
+	}
+	out.Infof("%s", strings.Join(took, "; "))
+	return nil
+}
+
+func sortedDurations(m map[string]time.Duration) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] < m[keys[j]] })
+	return keys
 }
 
 func skipRestoreData(d *Data) string {
