@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/url"
 	"sync"
 	"testing"
@@ -12,6 +11,8 @@ import (
 
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcd/etcdtest"
 )
 
 // node is one embedded etcd member on loopback.
@@ -33,30 +34,12 @@ func newNode(t *testing.T, name string) *node {
 		t:         t,
 		name:      name,
 		dir:       t.TempDir(),
-		peerURL:   "http://" + freeAddr(t),
-		clientURL: "http://" + freeAddr(t),
+		peerURL:   "http://" + etcdtest.FreeAddr(t),
+		clientURL: "http://" + etcdtest.FreeAddr(t),
 		started:   make(chan error, 1),
 	}
 	t.Cleanup(n.stop)
 	return n
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("reserving a port: %v", err)
-	}
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
-}
-
-func mustURL(s string) url.URL {
-	u, err := url.Parse(s)
-	if err != nil {
-		panic(err)
-	}
-	return *u
 }
 
 // start starts the member and waits until it serves clients.
@@ -64,9 +47,9 @@ func (n *node) start(initialCluster, state string) error {
 	cfg := embed.NewConfig()
 	cfg.Name = n.name
 	cfg.Dir = n.dir
-	cfg.ListenPeerUrls = []url.URL{mustURL(n.peerURL)}
+	cfg.ListenPeerUrls = []url.URL{etcdtest.MustURL(n.peerURL)}
 	cfg.AdvertisePeerUrls = cfg.ListenPeerUrls
-	cfg.ListenClientUrls = []url.URL{mustURL(n.clientURL)}
+	cfg.ListenClientUrls = []url.URL{etcdtest.MustURL(n.clientURL)}
 	cfg.AdvertiseClientUrls = cfg.ListenClientUrls
 	cfg.InitialCluster = initialCluster
 	cfg.ClusterState = state

@@ -22,9 +22,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -124,7 +125,7 @@ type Backup struct {
 func Write(path string, b *Backup, key []byte) error {
 	sum := sha256.Sum256(b.Snapshot)
 	b.Format, b.SnapshotSize, b.SnapshotSHA256 = FormatVersion, int64(len(b.Snapshot)), hex.EncodeToString(sum[:])
-	b.Metadata.Files = sortedKeys(b.Files)
+	b.Metadata.Files = slices.Sorted(maps.Keys(b.Files))
 	b.Metadata.ClusterConfiguration = len(b.ClusterConfiguration) > 0
 	b.Encrypted, b.PayloadSHA256 = key != nil, ""
 	payload, err := b.payload()
@@ -177,7 +178,7 @@ func (b *Backup) payload() ([]byte, error) {
 	if err := addEntry(tw, snapshotEntry, b.Snapshot); err != nil {
 		return nil, err
 	}
-	for _, f := range sortedKeys(b.Files) {
+	for _, f := range slices.Sorted(maps.Keys(b.Files)) {
 		if err := addEntry(tw, pkiPrefix+f, b.Files[f]); err != nil {
 			return nil, err
 		}
@@ -358,13 +359,4 @@ func CheckSnapshotHash(snap []byte) error {
 		return fmt.Errorf("%w: the snapshot's integrity hash does not match its content", ErrCorrupt)
 	}
 	return nil
-}
-
-func sortedKeys(m map[string][]byte) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -24,23 +26,37 @@ import (
 
 // runStop moves the control plane's manifests into the record directory,
 // so that the kubelet stops the Pods, and waits until etcd and the API
-// server no longer listen and etcd's database is unlocked.
+// server no longer listen and etcd's database is unlocked. The API server
+// goes first, while etcd still serves: without etcd, its graceful
+// shutdown hangs until the kubelet kills it at the end of the grace
+// period (30 s); with etcd it closes its port after its shutdown delay.
 func runStop(ctx context.Context, out progress.Phase, d *Data) error {
 	if err := os.MkdirAll(d.recordDir, 0o700); err != nil {
 		return fmt.Errorf("create %s: %w", d.recordDir, err)
 	}
-	for _, c := range components {
-		kept := filepath.Join(d.recordDir, c+".yaml")
-		if err := os.Rename(d.manifest(c), kept); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("stop %s: move its manifest to %s: %w", c, d.recordDir, err)
+	if err := d.stop(constants.KubeAPIServer); err != nil {
+		return err
+	}
+	apiAddr, _ := apiServerAddress(filepath.Join(d.recordDir, constants.KubeAPIServer+".yaml"))
+	if apiAddr != "" {
+		t0 := d.Now()
+		if err := d.poll(ctx, "wait for kube-apiserver to stop", func(context.Context) error {
+			if d.Listening(apiAddr) {
+				return fmt.Errorf("kube-apiserver still answers on %s", apiAddr)
+			}
+			return nil
+		}); err != nil {
+			return err
 		}
-		if _, err := os.Stat(kept); err == nil {
-			d.stopped = append(d.stopped, c)
+		out.Infof("kube-apiserver stopped listening on %s %s after its manifest went", apiAddr, d.Now().Sub(t0).Round(100*time.Millisecond))
+	}
+	for _, c := range components[1:] {
+		if err := d.stop(c); err != nil {
+			return err
 		}
 	}
 	out.Infof("stopped %s: their manifests are in %s", strings.Join(d.stopped, ", "), d.recordDir)
 	etcdAddr := hostPort(d.member.ClientURLs[0])
-	apiAddr, _ := apiServerAddress(filepath.Join(d.recordDir, constants.KubeAPIServer+".yaml"))
 	db := filepath.Join(d.member.DataDir, "member", "snap", "db")
 	start := d.Now()
 	gone := map[string]time.Duration{}
@@ -85,6 +101,18 @@ func sortedDurations(m map[string]time.Duration) []string {
 	}
 	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] < m[keys[j]] })
 	return keys
+}
+
+// stop moves component's manifest into the record directory.
+func (d *Data) stop(c string) error {
+	kept := filepath.Join(d.recordDir, c+".yaml")
+	if err := os.Rename(d.manifest(c), kept); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("stop %s: move its manifest to %s: %w", c, d.recordDir, err)
+	}
+	if _, err := os.Stat(kept); err == nil && !slices.Contains(d.stopped, c) {
+		d.stopped = append(d.stopped, c)
+	}
+	return nil
 }
 
 func skipRestoreData(d *Data) string {
@@ -291,7 +319,7 @@ func setFlags(cmd []string, set map[string]string) []string {
 		}
 		out = append(out, a)
 	}
-	for _, name := range sortedNames(set) {
+	for _, name := range slices.Sorted(maps.Keys(set)) {
 		if !seen[name] {
 			out = append(out, "--"+name+"="+set[name])
 		}
@@ -318,13 +346,4 @@ func remove(list []string, s string) []string {
 		}
 	}
 	return out
-}
-
-func sortedNames(m map[string]string) []string {
-	names := make([]string, 0, len(m))
-	for k := range m {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	return names
 }

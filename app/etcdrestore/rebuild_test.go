@@ -5,6 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -146,5 +147,33 @@ func TestPrepareRebuildRefusals(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBackupOfAnotherClusterIsRefused: a backup whose cluster CA is not
+// the node's is refused before anything moves.
+func TestBackupOfAnotherClusterIsRefused(t *testing.T) {
+	n := newFakeNode(t)
+	write(t, filepath.Join(n.kube, "pki", "ca.crt"), selfSignedCA(t))
+	other := selfSignedCA(t)
+	hash, err := etcdbackup.CAHash([]byte(other))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := bytes.Repeat([]byte{1}, 512)
+	sum := sha256.Sum256(db)
+	b := &etcdbackup.Backup{Snapshot: append(db, sum[:]...), Files: map[string][]byte{"ca.crt": []byte(other)}}
+	b.ClusterCAHash, b.Created = hash, time.Now()
+	from := filepath.Join(t.TempDir(), "other.tar")
+	if err := etcdbackup.Write(from, b, nil); err != nil {
+		t.Fatal(err)
+	}
+	before := listTree(t, n.kube)
+	_, err = run(n, Options{From: from, Force: true})
+	if err == nil || !strings.Contains(err.Error(), "is of another cluster") {
+		t.Fatalf("err %v, want a refusal naming another cluster", err)
+	}
+	if listTree(t, n.kube) != before {
+		t.Error("the refusal changed the node")
 	}
 }

@@ -126,6 +126,24 @@ func unchanged(t *testing.T, n *sandbox.Node) {
 	}
 }
 
+// checkRestored checks what a restore from the backup must give back: the
+// ConfigMaps written before it and not the one written after, and the
+// keeper Deployment available with the Pod it had.
+func checkRestored(t *testing.T, client clientset.Interface, podBefore string) {
+	t.Helper()
+	ctx := context.Background()
+	if n, err := drCount(ctx, client); err != nil || n != drConfigMaps {
+		t.Errorf("%d of %d ConfigMaps back (%v)", n, drConfigMaps, err)
+	}
+	if _, err := client.CoreV1().ConfigMaps(drNamespace).Get(ctx, "after-backup", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("the ConfigMap written after the backup: %v, want not found", err)
+	}
+	eventually(t, 3*time.Minute, "Deployment keeper available after the restore", func(ctx context.Context) error { return deploymentAvailable(ctx, client) })
+	if podAfter, err := keeperPod(ctx, client); err != nil || podAfter != podBefore {
+		t.Errorf("the keeper Pod is %s (%v), was %s", podAfter, err, podBefore)
+	}
+}
+
 var apiReadyLine = regexp.MustCompile(`kube-apiserver at \S+ is ready, (\S+) after the restore began`)
 
 // TestEtcdDisasterDataLost backs up a control plane (encrypted, with -q),
@@ -215,20 +233,10 @@ func TestEtcdDisasterDataLost(t *testing.T) {
 		eventually(t, 3*time.Minute, "node "+n.Name+" Ready after the restore", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
 	}
 	allReady := time.Since(start)
-	n, err := drCount(ctx, client)
-	if err != nil || n != drConfigMaps {
-		t.Errorf("%d of %d ConfigMaps back (%v)", n, drConfigMaps, err)
-	}
-	if _, err := client.CoreV1().ConfigMaps(drNamespace).Get(ctx, "after-backup", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("the ConfigMap written after the backup: %v, want not found", err)
-	}
-	eventually(t, 3*time.Minute, "Deployment keeper available after the restore", func(ctx context.Context) error { return deploymentAvailable(ctx, client) })
-	if podAfter, err := keeperPod(ctx, client); err != nil || podAfter != podBefore {
-		t.Errorf("the keeper Pod is %s (%v), was %s", podAfter, err, podBefore)
-	}
+	checkRestored(t, client, podBefore)
 	checkEtcdVoters(t, cp1, etcdEndpoints(cp1), 1)
 	t.Logf("recovery times: restore command %s, API serving %s after the restore began, all nodes Ready %s after it began; %d ConfigMaps and the Deployment back, the write after the backup lost",
-		restoreTook.Round(100*time.Millisecond), apiReady, allReady.Round(100*time.Millisecond), n)
+		restoreTook.Round(100*time.Millisecond), apiReady, allReady.Round(100*time.Millisecond), drConfigMaps)
 }
 
 // TestEtcdDisasterQuorumLost loses two of three control planes for good:
@@ -402,16 +410,7 @@ func TestEtcdDisasterAllControlPlanesLost(t *testing.T) {
 	if _, err := client.CoreV1().Nodes().Get(ctx, "cp1", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 		t.Errorf("Node cp1 after the rebuild: %v, want not found", err)
 	}
-	if n, err := drCount(ctx, client); err != nil || n != drConfigMaps {
-		t.Errorf("%d of %d ConfigMaps back (%v)", n, drConfigMaps, err)
-	}
-	if _, err := client.CoreV1().ConfigMaps(drNamespace).Get(ctx, "after-backup", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
-		t.Errorf("the ConfigMap written after the backup: %v, want not found", err)
-	}
-	eventually(t, 3*time.Minute, "Deployment keeper available after the rebuild", func(ctx context.Context) error { return deploymentAvailable(ctx, client) })
-	if podAfter, err := keeperPod(ctx, client); err != nil || podAfter != podBefore {
-		t.Errorf("the keeper Pod is %s (%v), was %s", podAfter, err, podBefore)
-	}
+	checkRestored(t, client, podBefore)
 	if w1After, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{}); err != nil || w1After.UID != w1Before.UID {
 		t.Errorf("Node w1 was recreated (re-joined?): %v", err)
 	}

@@ -23,7 +23,7 @@ type Member struct {
 // New prepares a member with a fresh data directory and free ports.
 func New(t testing.TB, name string) *Member {
 	t.Helper()
-	m := &Member{Name: name, Dir: t.TempDir(), PeerURL: "http://" + freeAddr(t), ClientURL: "http://" + freeAddr(t)}
+	m := &Member{Name: name, Dir: t.TempDir(), PeerURL: "http://" + FreeAddr(t), ClientURL: "http://" + FreeAddr(t)}
 	t.Cleanup(m.Stop)
 	return m
 }
@@ -42,9 +42,9 @@ func StartSingle(t testing.TB, name string) *Member {
 func (m *Member) Start(initialCluster, state string, forceNew bool) error {
 	cfg := embed.NewConfig()
 	cfg.Name, cfg.Dir = m.Name, m.Dir
-	cfg.ListenPeerUrls = []url.URL{mustURL(m.PeerURL)}
+	cfg.ListenPeerUrls = []url.URL{MustURL(m.PeerURL)}
 	cfg.AdvertisePeerUrls = cfg.ListenPeerUrls
-	cfg.ListenClientUrls = []url.URL{mustURL(m.ClientURL)}
+	cfg.ListenClientUrls = []url.URL{MustURL(m.ClientURL)}
 	cfg.AdvertiseClientUrls = cfg.ListenClientUrls
 	cfg.InitialCluster, cfg.ClusterState, cfg.InitialClusterToken = initialCluster, state, "etcd-cluster"
 	cfg.ForceNewCluster = forceNew
@@ -75,7 +75,8 @@ func (m *Member) Stop() {
 	}
 }
 
-func freeAddr(t testing.TB) string {
+// FreeAddr reserves a free loopback port and returns host:port.
+func FreeAddr(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -85,7 +86,8 @@ func freeAddr(t testing.TB) string {
 	return l.Addr().String()
 }
 
-func mustURL(s string) url.URL {
+// MustURL parses s, panicking when it is not a URL.
+func MustURL(s string) url.URL {
 	u, err := url.Parse(s)
 	if err != nil {
 		panic(err)
