@@ -185,6 +185,15 @@ var runCoreDNS = apiPhase(func(ctx context.Context, out progress.Phase, d *Data,
 	if err != nil {
 		return err
 	}
+	if d.PrintManifest == nil {
+		note, err := addons.MigrateKubeDNS(ctx, c, objs.ConfigMap, d.cfg.Cluster.Networking.DNSDomain)
+		if err != nil {
+			return err
+		}
+		if note != "" {
+			out.Infof("%s", note)
+		}
+	}
 	if err := addons.PatchCoreDNS(d.patches, objs.Deployment, out.Infof); err != nil {
 		return err
 	}

@@ -71,9 +71,14 @@ var runCoreDNS = whenAddonsMay(func(ctx context.Context, out progress.Phase, d *
 	if err != nil {
 		return err
 	}
-	// The Corefile is the user's to edit: an existing one is kept.
+	// The Corefile is the user's to edit: an existing one is kept; a
+	// cluster that ran kube-dns keeps its stub domains and name servers.
 	if cm, err := c.CoreV1().ConfigMaps(constants.KubeSystemNamespace).Get(ctx, objs.ConfigMap.Name, metav1.GetOptions{}); err == nil {
 		objs.ConfigMap.Data = cm.Data
+	} else if note, err := addons.MigrateKubeDNS(ctx, c, objs.ConfigMap, d.cluster.Networking.DNSDomain); err != nil {
+		return err
+	} else if note != "" {
+		out.Infof("%s", note)
 	}
 	if err := addons.PatchCoreDNS(d.run.Patches, objs.Deployment, out.Infof); err != nil {
 		return err
