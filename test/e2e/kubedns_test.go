@@ -24,6 +24,10 @@ var controlPlaneToleration = []corev1.Toleration{{Key: "node-role.kubernetes.io/
 func startStubDNS(t *testing.T, client clientset.Interface) string {
 	t.Helper()
 	ctx := context.Background()
+	eventually(t, time.Minute, "the default service account exists", func(ctx context.Context) error {
+		_, err := client.CoreV1().ServiceAccounts("default").Get(ctx, "default", metav1.GetOptions{})
+		return err
+	})
 	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "stub-dns"}, Data: map[string]string{"Corefile": ".:53 {\n    hosts {\n        10.9.9.9 web.acme.test\n        10.8.8.8 web.upstream.test\n    }\n}\n"}}
 	_, err := client.CoreV1().ConfigMaps("default").Create(ctx, cm, metav1.CreateOptions{})
 	must(t, err, "create the stub DNS ConfigMap")
