@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/images"
@@ -35,8 +36,9 @@ const (
 )
 
 // writeDRObjects creates drConfigMaps ConfigMaps and a one-replica
-// Deployment on the worker, and waits until it is available.
-func writeDRObjects(t *testing.T, client clientset.Interface, worker string) {
+// Deployment on the worker, waits until it is available, and returns the
+// UIDs of its Pod and of the worker's Node, which a restore must keep.
+func writeDRObjects(t *testing.T, client clientset.Interface, worker string) (pod string, node types.UID) {
 	t.Helper()
 	ctx := context.Background()
 	_, err := client.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: drNamespace}}, metav1.CreateOptions{})
@@ -57,6 +59,11 @@ func writeDRObjects(t *testing.T, client clientset.Interface, worker string) {
 	_, err = client.AppsV1().Deployments(drNamespace).Create(ctx, dep, metav1.CreateOptions{})
 	must(t, err, "create Deployment keeper")
 	eventually(t, 3*time.Minute, "Deployment keeper available", func(ctx context.Context) error { return deploymentAvailable(ctx, client) })
+	pod, err = keeperPod(ctx, client)
+	must(t, err, "read the keeper Pod")
+	n, err := client.CoreV1().Nodes().Get(ctx, worker, metav1.GetOptions{})
+	must(t, err, "read Node %s", worker)
+	return pod, n.UID
 }
 
 func deploymentAvailable(ctx context.Context, client clientset.Interface) error {
@@ -161,10 +168,8 @@ func TestEtcdDisasterDataLost(t *testing.T) {
 	for _, n := range c.Nodes {
 		eventually(t, 3*time.Minute, "node "+n.Name+" Ready", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
 	}
-	writeDRObjects(t, client, w1.Name)
+	podBefore, _ := writeDRObjects(t, client, w1.Name)
 	ctx := context.Background()
-	podBefore, err := keeperPod(ctx, client)
-	must(t, err, "read the keeper Pod")
 
 	must(t, cp1.WriteFile(ctx, drKeyFile, []byte(drKey+"\n"), 0o600), "write the key file")
 	out, err := kubeadm(t, cp1, ctx, "etcd", "snapshot", "save", "--output-dir", drBackupDir, "--encryption-key-file", drKeyFile, "-q")
@@ -259,12 +264,8 @@ func TestEtcdDisasterQuorumLost(t *testing.T) {
 		eventually(t, 3*time.Minute, "node "+n.Name+" Ready", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
 	}
 	checkEtcdVoters(t, cp1, etcdEndpoints(cp1, cp2, cp3), 3)
-	writeDRObjects(t, client, w1.Name)
+	podBefore, w1Before := writeDRObjects(t, client, w1.Name)
 	ctx := context.Background()
-	podBefore, err := keeperPod(ctx, client)
-	must(t, err, "read the keeper Pod")
-	w1Before, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{})
-	must(t, err, "read Node w1")
 
 	must(t, cp2.Stop(ctx), "stop cp2")
 	must(t, cp3.Stop(ctx), "stop cp3")
@@ -340,8 +341,8 @@ func TestEtcdDisasterQuorumLost(t *testing.T) {
 	}
 	w1After, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{})
 	must(t, err, "read Node w1")
-	if w1After.UID != w1Before.UID {
-		t.Errorf("Node w1 was recreated (re-joined?): UID %s, was %s", w1After.UID, w1Before.UID)
+	if w1After.UID != w1Before {
+		t.Errorf("Node w1 was recreated (re-joined?): UID %s, was %s", w1After.UID, w1Before)
 	}
 	t.Logf("recovery times: restore command %s, API serving %s after the restore began, cp1 and w1 Ready %s after it began; two new control planes joined in %s; %d ConfigMaps kept, nothing lost",
 		restoreTook.Round(100*time.Millisecond), apiReady, allReady.Round(100*time.Millisecond), time.Since(joinStart).Round(100*time.Millisecond), drConfigMaps)
@@ -363,13 +364,9 @@ func TestEtcdDisasterAllControlPlanesLost(t *testing.T) {
 	for _, n := range []*sandbox.Node{cp1, w1} {
 		eventually(t, 3*time.Minute, "node "+n.Name+" Ready", func(ctx context.Context) error { return nodeReady(ctx, client, n.Name) })
 	}
-	writeDRObjects(t, client, w1.Name)
+	podBefore, w1Before := writeDRObjects(t, client, w1.Name)
 	ctx := context.Background()
-	podBefore, err := keeperPod(ctx, client)
-	must(t, err, "read the keeper Pod")
-	w1Before, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{})
-	must(t, err, "read Node w1")
-	_, err = client.CoreV1().ServiceAccounts(drNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "reader"}}, metav1.CreateOptions{})
+	_, err := client.CoreV1().ServiceAccounts(drNamespace).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: "reader"}}, metav1.CreateOptions{})
 	must(t, err, "create ServiceAccount reader")
 	tok, err := client.CoreV1().ServiceAccounts(drNamespace).CreateToken(ctx, "reader", &authnv1.TokenRequest{Spec: authnv1.TokenRequestSpec{}}, metav1.CreateOptions{})
 	must(t, err, "issue a token for reader")
@@ -411,7 +408,7 @@ func TestEtcdDisasterAllControlPlanesLost(t *testing.T) {
 		t.Errorf("Node cp1 after the rebuild: %v, want not found", err)
 	}
 	checkRestored(t, client, podBefore)
-	if w1After, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{}); err != nil || w1After.UID != w1Before.UID {
+	if w1After, err := client.CoreV1().Nodes().Get(ctx, w1.Name, metav1.GetOptions{}); err != nil || w1After.UID != w1Before {
 		t.Errorf("Node w1 was recreated (re-joined?): %v", err)
 	}
 	who, err := whoAmI(ctx, tokenClient(t, cp2, tok.Status.Token))
