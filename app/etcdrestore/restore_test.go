@@ -19,6 +19,7 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcd/etcdtest"
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
@@ -317,4 +318,36 @@ func listTree(t *testing.T, root string) string {
 		return nil
 	})
 	return b.String()
+}
+
+// TestRestoreFromAnUpgradeSnapshot restores the bare snapshot.db an
+// upgrade keeps: the member's data is replaced by it (the old data kept),
+// etcd starts as a cluster of one without --force-new-cluster.
+func TestRestoreFromAnUpgradeSnapshot(t *testing.T) {
+	m := etcdtest.StartSingle(t, "cp1")
+	c, err := etcd.New([]string{m.ClientURL}, nil, 2*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var snap bytes.Buffer
+	if err := c.Snapshot(t.Context(), &snap); err != nil {
+		t.Fatal(err)
+	}
+	n := newFakeNode(t)
+	from := filepath.Join(n.kube, "tmp", "kubeadm-backup-etcd-2026-12-01", "snapshot.db")
+	write(t, from, snap.String())
+	out, err := run(n, Options{From: from})
+	if err != nil {
+		t.Fatalf("restore: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(n.data, "member", "wal")); err != nil {
+		t.Errorf("no restored member data: %v", err)
+	}
+	if len(n.etcdWrites) != 1 || strings.Contains(n.etcdWrites[0], "force-new-cluster") {
+		t.Errorf("etcd ran %d manifests; want one, without --force-new-cluster", len(n.etcdWrites))
+	}
+	if !strings.Contains(out, "every write after that is lost") || !strings.Contains(out, "the data the member had before is kept in") {
+		t.Errorf("the output does not say what was restored and kept:\n%s", out)
+	}
 }
