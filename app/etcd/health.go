@@ -207,46 +207,29 @@ func (c *Client) probeVoters(ctx context.Context, members []Member) map[uint64]e
 
 // probe asks the member's client URLs in turn until one answers healthily.
 func (c *Client) probe(ctx context.Context, m Member) error {
-	if len(m.ClientURLs) == 0 {
-		return fmt.Errorf("member %s has no client URL (not started)", m)
+	if s := c.memberStatus(ctx, m); s.Err != nil {
+		return fmt.Errorf("member %s: %w", m, s.Err)
 	}
-	var errs []error
-	for _, ep := range m.ClientURLs {
-		err := c.probeEndpoint(ctx, ep)
-		if err == nil {
-			return nil
-		}
-		errs = append(errs, err)
-	}
-	return fmt.Errorf("member %s: %w", m, errors.Join(errs...))
+	return nil
 }
 
 func (c *Client) probeEndpoint(ctx context.Context, ep string) error {
-	rctx, cancel := c.probeCtx(ctx)
-	defer cancel()
-	st, err := c.cli.Status(rctx, ep)
-	switch {
-	case err != nil:
-		return fmt.Errorf("endpoint %s does not answer: %w", ep, err)
-	case len(st.Errors) > 0:
-		return fmt.Errorf("endpoint %s reports: %s", ep, strings.Join(st.Errors, ", "))
-	case st.Leader == 0:
-		return fmt.Errorf("endpoint %s has no leader", ep)
+	s, err := c.EndpointStatus(ctx, ep)
+	if err != nil {
+		return err
 	}
-	return nil
+	return s.Err
 }
 
 // EndpointVersion returns the etcd version the member at ep runs, once it
 // answers, reports no error and knows a leader.
 func (c *Client) EndpointVersion(ctx context.Context, ep string) (string, error) {
-	if err := c.probeEndpoint(ctx, ep); err != nil {
+	s, err := c.EndpointStatus(ctx, ep)
+	if err != nil {
 		return "", err
 	}
-	rctx, cancel := c.probeCtx(ctx)
-	defer cancel()
-	st, err := c.cli.Status(rctx, ep)
-	if err != nil {
-		return "", fmt.Errorf("endpoint %s does not answer: %w", ep, err)
+	if s.Err != nil {
+		return "", s.Err
 	}
-	return st.Version, nil
+	return s.Version, nil
 }

@@ -69,19 +69,26 @@ func (c *Client) EndpointStatus(ctx context.Context, ep string) (MemberStatus, e
 	return s, nil
 }
 
+// memberStatus asks the member's client URLs in turn until one answers
+// healthily; otherwise it returns the last answer (or the member alone)
+// with what was wrong on each URL.
 func (c *Client) memberStatus(ctx context.Context, m Member) MemberStatus {
 	if len(m.ClientURLs) == 0 {
-		return MemberStatus{Member: m, Err: fmt.Errorf("member %s has not started", m)}
+		return MemberStatus{Member: m, Err: fmt.Errorf("member %s has no client URL (not started)", m)}
 	}
+	last := MemberStatus{Member: m}
 	var errs []error
 	for _, ep := range m.ClientURLs {
 		s, err := c.EndpointStatus(ctx, ep)
-		if err != nil {
-			errs = append(errs, err)
-			continue
+		if err == nil && s.Err == nil {
+			s.Member = m
+			return s
 		}
-		s.Member = m
-		return s
+		if err == nil {
+			s.Member, last, err = m, s, s.Err
+		}
+		errs = append(errs, err)
 	}
-	return MemberStatus{Member: m, Err: errors.Join(errs...)}
+	last.Err = errors.Join(errs...)
+	return last
 }

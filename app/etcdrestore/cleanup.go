@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
@@ -39,7 +40,7 @@ func runCleanup(ctx context.Context, out progress.Phase, d *Data) error {
 		out.Infof("no other etcd member was dropped: no Node to remove")
 		return nil
 	}
-	client, err := d.client()
+	client, _, err := d.client()
 	if err != nil {
 		return err
 	}
@@ -60,9 +61,9 @@ func runCleanup(ctx context.Context, out progress.Phase, d *Data) error {
 		case <-time.After(d.Interval):
 		}
 	}
+	var removed []string
 	for _, n := range gone {
 		if alive[n] {
-			d.liveNodes = append(d.liveNodes, n)
 			out.Warnf("node %s's kubelet is alive but its etcd member is gone: run 'kubeadm reset' on it, then join it again", n)
 			continue
 		}
@@ -70,33 +71,34 @@ func runCleanup(ctx context.Context, out progress.Phase, d *Data) error {
 		if err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("delete Node %s: %w", n, err)
 		}
-		d.removedNodes = append(d.removedNodes, n)
+		removed = append(removed, n)
 	}
-	if len(d.removedNodes) > 0 {
-		out.Infof("removed the Node objects of the lost control planes %s (their kubelets renewed no Lease within %s)", strings.Join(d.removedNodes, ", "), d.LeaseWait)
+	if len(removed) > 0 {
+		out.Infof("removed the Node objects of the lost control planes %s (their kubelets renewed no Lease within %s)", strings.Join(removed, ", "), d.LeaseWait)
 	}
 	return nil
 }
 
-func (d *Data) client() (clientset.Interface, error) {
+// client connects to this node's API server (admin.conf's credentials)
+// and returns its address.
+func (d *Data) client() (clientset.Interface, string, error) {
 	addr, err := apiServerAddress(d.manifest(constants.KubeAPIServer))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return d.NewClient(filepath.Join(d.KubernetesDir, constants.AdminKubeConfig), "https://"+addr)
+	c, err := d.NewClient(filepath.Join(d.KubernetesDir, constants.AdminKubeConfig), "https://"+addr)
+	return c, addr, err
 }
 
 // renewed reports whether node's kubelet renewed its Lease since the API
 // server came back.
 func (d *Data) renewed(ctx context.Context, client clientset.Interface, node string) bool {
-	l, err := client.CoordinationV1().Leases(corev1NodeLease).Get(ctx, node, metav1.GetOptions{})
+	l, err := client.CoordinationV1().Leases(corev1.NamespaceNodeLease).Get(ctx, node, metav1.GetOptions{})
 	if err != nil || l.Spec.RenewTime == nil {
 		return false
 	}
 	return l.Spec.RenewTime.After(d.apiBack)
 }
-
-const corev1NodeLease = "kube-node-lease"
 
 // summary says what the restore did, what was lost and what to run next.
 func (d *Data) summary() {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -58,49 +57,20 @@ func runStop(ctx context.Context, out progress.Phase, d *Data) error {
 	out.Infof("stopped %s: their manifests are in %s", strings.Join(d.stopped, ", "), d.recordDir)
 	etcdAddr := hostPort(d.member.ClientURLs[0])
 	db := filepath.Join(d.member.DataDir, "member", "snap", "db")
-	start := d.Now()
-	gone := map[string]time.Duration{}
-	err := d.poll(ctx, "wait for etcd and kube-apiserver to stop", func(context.Context) error {
-		checks := []struct {
-			what string
-			up   bool
-		}{
-			{"etcd on " + etcdAddr, d.Listening(etcdAddr)},
-			{"etcd's lock on " + db, !d.Unlocked(db)},
-			{"kube-apiserver on " + apiAddr, apiAddr != "" && d.Listening(apiAddr)},
-		}
-		var up []string
-		for _, c := range checks {
-			if _, seen := gone[c.what]; !c.up && !seen {
-				gone[c.what] = d.Now().Sub(start)
-			}
-			if c.up {
-				up = append(up, c.what)
-			}
-		}
-		if len(up) > 0 {
-			return fmt.Errorf("still up: %s", strings.Join(up, ", "))
+	t0 := d.Now()
+	if err := d.poll(ctx, "wait for etcd to stop", func(context.Context) error {
+		switch {
+		case d.Listening(etcdAddr):
+			return fmt.Errorf("etcd still answers on %s", etcdAddr)
+		case !d.Unlocked(db):
+			return fmt.Errorf("%s is still locked by etcd", db)
 		}
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return err
 	}
-	var took []string
-	for _, w := range sortedDurations(gone) {
-		took = append(took, fmt.Sprintf("%s gone after %s", w, gone[w].Round(100*time.Millisecond)))
-	}
-	out.Infof("%s", strings.Join(took, "; "))
+	out.Infof("etcd stopped and let go of %s %s after its manifest went", db, d.Now().Sub(t0).Round(100*time.Millisecond))
 	return nil
-}
-
-func sortedDurations(m map[string]time.Duration) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool { return m[keys[i]] < m[keys[j]] })
-	return keys
 }
 
 // stop moves component's manifest into the record directory.
@@ -234,11 +204,7 @@ func runStartControlPlane(ctx context.Context, out progress.Phase, d *Data) erro
 		}
 		d.stopped = remove(d.stopped, c)
 	}
-	addr, err := apiServerAddress(d.manifest(constants.KubeAPIServer))
-	if err != nil {
-		return err
-	}
-	client, err := d.NewClient(filepath.Join(d.KubernetesDir, constants.AdminKubeConfig), "https://"+addr)
+	client, addr, err := d.client()
 	if err != nil {
 		return err
 	}
@@ -248,7 +214,7 @@ func runStartControlPlane(ctx context.Context, out progress.Phase, d *Data) erro
 		return err
 	}
 	d.apiBack = d.Now()
-	out.Infof("kube-apiserver at %s is ready, %s after the restore began", addr, d.apiBack.Sub(d.started).Round(1e8))
+	out.Infof("kube-apiserver at %s is ready, %s after the restore began", addr, d.apiBack.Sub(d.started).Round(100*time.Millisecond))
 	return nil
 }
 

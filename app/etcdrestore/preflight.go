@@ -27,11 +27,11 @@ var components = []string{constants.KubeAPIServer, constants.KubeControllerManag
 // runPreflight reports what check found.
 func runPreflight(_ context.Context, out progress.Phase, d *Data) error {
 	for _, n := range d.notes {
-		if w, ok := strings.CutPrefix(n, "WARNING: "); ok {
-			out.Warnf("%s", w)
-			continue
+		if n.warn {
+			out.Warnf("%s", n.msg)
+		} else {
+			out.Infof("%s", n.msg)
 		}
-		out.Infof("%s", n)
 	}
 	return nil
 }
@@ -65,7 +65,7 @@ func (d *Data) check(ctx context.Context) error {
 }
 
 func (d *Data) note(format string, args ...any) {
-	d.notes = append(d.notes, fmt.Sprintf(format, args...))
+	d.notes = append(d.notes, note{msg: fmt.Sprintf(format, args...)})
 }
 
 func onNode(m etcdbackup.Metadata) string {
@@ -185,7 +185,7 @@ func (d *Data) guardHealthy(ctx context.Context) error {
 	if !d.Force {
 		return fmt.Errorf("the local etcd member %s is healthy in a cluster with quorum (%d of %d voters healthy): a restore would replace the cluster's data; pass --force to restore anyway", d.member.Name, up, voters)
 	}
-	d.note("WARNING: restoring over the healthy member %s of a cluster with quorum (--force)", d.member.Name)
+	d.notes = append(d.notes, note{msg: fmt.Sprintf("restoring over the healthy member %s of a cluster with quorum (--force)", d.member.Name), warn: true})
 	return nil
 }
 

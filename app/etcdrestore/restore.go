@@ -121,12 +121,9 @@ type Data struct {
 	dataKept string
 	// apiBack is when the API server answered again.
 	apiBack time.Time
-	// removedNodes and liveNodes are the dropped control planes whose Node
-	// objects were deleted, and those kept because their kubelet is alive.
-	removedNodes, liveNodes []string
-	started                 time.Time
+	started time.Time
 	// notes are what check found, printed by the preflight phase.
-	notes []string
+	notes []note
 }
 
 func (d *Data) manifestsDir() string {
@@ -140,6 +137,12 @@ func (d *Data) pkiDir() string {
 		return d.member.PKIDir
 	}
 	return filepath.Join(d.KubernetesDir, "pki")
+}
+
+// note is a line check found: information, or a warning.
+type note struct {
+	msg  string
+	warn bool
 }
 
 // Phases is the restore's phase table.

@@ -186,7 +186,7 @@ var runCoreDNS = apiPhase(func(ctx context.Context, out progress.Phase, d *Data,
 		return err
 	}
 	if d.PrintManifest == nil {
-		note, err := addons.MigrateKubeDNS(ctx, c, objs.ConfigMap, d.cfg.Cluster.Networking.DNSDomain)
+		note, err := addons.MigrateKubeDNS(ctx, c, objs.ConfigMap, d.cfg.Cluster.Networking.DNSDomain, false)
 		if err != nil {
 			return err
 		}

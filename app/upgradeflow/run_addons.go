@@ -73,11 +73,11 @@ var runCoreDNS = whenAddonsMay(func(ctx context.Context, out progress.Phase, d *
 	}
 	// The Corefile is the user's to edit: an existing one is kept; a
 	// cluster that ran kube-dns keeps its stub domains and name servers.
-	if cm, err := c.CoreV1().ConfigMaps(constants.KubeSystemNamespace).Get(ctx, objs.ConfigMap.Name, metav1.GetOptions{}); err == nil {
-		objs.ConfigMap.Data = cm.Data
-	} else if note, err := addons.MigrateKubeDNS(ctx, c, objs.ConfigMap, d.cluster.Networking.DNSDomain); err != nil {
+	note, err := addons.MigrateKubeDNS(ctx, c, objs.ConfigMap, d.cluster.Networking.DNSDomain, true)
+	if err != nil {
 		return err
-	} else if note != "" {
+	}
+	if note != "" {
 		out.Infof("%s", note)
 	}
 	if err := addons.PatchCoreDNS(d.run.Patches, objs.Deployment, out.Infof); err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcd"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcdbackup"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcdmember"
+	"github.com/kubeadm-cleanroom/kubeadm/app/etcdpod"
 	"github.com/kubeadm-cleanroom/kubeadm/app/etcdrestore"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/uploadcerts"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -86,14 +87,15 @@ func (k *keyFlags) decode() ([]byte, error) {
 	return key, nil
 }
 
-// localEtcdClient connects to this node's etcd member with the API
-// server's client certificate.
-func (e *etcdEnv) localEtcdClient() (*etcd.Client, error) {
+// localEtcdClient reads this node's etcd member from its manifest and
+// connects to it with the API server's client certificate.
+func (e *etcdEnv) localEtcdClient() (etcdpod.Member, *etcd.Client, error) {
 	m, err := etcdbackup.LocalMember(e.kubernetesDir)
 	if err != nil {
-		return nil, err
+		return m, nil, err
 	}
-	return etcd.NewFromPKI(m.ClientURLs, m.PKIDir, 5*time.Second)
+	c, err := etcd.NewFromPKI(m.ClientURLs, m.PKIDir, 5*time.Second)
+	return m, c, err
 }
 
 func newEtcdSnapshotSave(s streams, env *etcdEnv) *cobra.Command {
@@ -122,11 +124,7 @@ The backup holds private keys: encrypt it with --encryption-key or
 			if keep < 0 {
 				return fmt.Errorf("--keep %d: give the number of backups to keep (0 keeps all)", keep)
 			}
-			m, err := etcdbackup.LocalMember(env.kubernetesDir)
-			if err != nil {
-				return err
-			}
-			c, err := etcd.NewFromPKI(m.ClientURLs, m.PKIDir, 5*time.Second)
+			m, c, err := env.localEtcdClient()
 			if err != nil {
 				return err
 			}
@@ -285,7 +283,7 @@ It works without quorum, so that a cluster that lost members can be inspected.`,
 			if err := output.check(); err != nil {
 				return err
 			}
-			c, err := env.localEtcdClient()
+			_, c, err := env.localEtcdClient()
 			if err != nil {
 				return err
 			}
@@ -331,11 +329,7 @@ this node's own while it is healthy, unless --force.`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			self, err := etcdbackup.LocalMember(env.kubernetesDir)
-			if err != nil {
-				return err
-			}
-			c, err := etcd.NewFromPKI(self.ClientURLs, self.PKIDir, 5*time.Second)
+			self, c, err := env.localEtcdClient()
 			if err != nil {
 				return err
 			}

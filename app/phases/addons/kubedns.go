@@ -18,10 +18,15 @@ import (
 // MigrateKubeDNS sets cm's Corefile to one that keeps the stub domains and
 // upstream name servers of the cluster's kube-dns ConfigMap, when the
 // cluster has that ConfigMap configured and no CoreDNS ConfigMap yet (the
-// CoreDNS addon replaces kube-dns). It returns a line saying what it kept,
-// "" when there was nothing to migrate.
-func MigrateKubeDNS(ctx context.Context, c clientset.Interface, cm *corev1.ConfigMap, dnsDomain string) (string, error) {
-	if _, err := c.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, cm.Name, metav1.GetOptions{}); err == nil {
+// CoreDNS addon replaces kube-dns). When the CoreDNS ConfigMap exists, cm
+// takes its data if keepExisting (the upgrade keeps a user's Corefile) and
+// is left as it is otherwise. It returns a line saying what it kept from
+// kube-dns, "" when there was nothing to migrate.
+func MigrateKubeDNS(ctx context.Context, c clientset.Interface, cm *corev1.ConfigMap, dnsDomain string, keepExisting bool) (string, error) {
+	if existing, err := c.CoreV1().ConfigMaps(metav1.NamespaceSystem).Get(ctx, cm.Name, metav1.GetOptions{}); err == nil {
+		if keepExisting {
+			cm.Data = existing.Data
+		}
 		return "", nil
 	} else if !apierrors.IsNotFound(err) {
 		return "", fmt.Errorf("read ConfigMap %s/%s: %w", metav1.NamespaceSystem, cm.Name, err)

@@ -14,6 +14,10 @@ func kubeDNS(data map[string]string) *corev1.ConfigMap {
 	return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kube-dns", Namespace: "kube-system"}, Data: data}
 }
 
+func coreDNS(corefile string) corev1.ConfigMap {
+	return corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"}, Data: map[string]string{"Corefile": corefile}}
+}
+
 // TestMigrateKubeDNS migrates only a configured kube-dns ConfigMap, and
 // only while the cluster has no CoreDNS ConfigMap.
 func TestMigrateKubeDNS(t *testing.T) {
@@ -23,11 +27,14 @@ func TestMigrateKubeDNS(t *testing.T) {
 		objs     []corev1.ConfigMap
 		wantNote string
 		wantErr  string
+		keep     bool
+		wantData string // the Corefile cm ends with when nothing is migrated
 	}{
 		{name: "kube-dns configured", objs: []corev1.ConfigMap{*kubeDNS(conf)}, wantNote: "stub domains acme.test; upstream name servers 8.8.8.8"},
 		{name: "no kube-dns", wantNote: ""},
 		{name: "kube-dns without configuration", objs: []corev1.ConfigMap{*kubeDNS(nil)}, wantNote: ""},
-		{name: "CoreDNS already configured", objs: []corev1.ConfigMap{*kubeDNS(conf), {ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"}}}, wantNote: ""},
+		{name: "CoreDNS already configured", objs: []corev1.ConfigMap{*kubeDNS(conf), coreDNS("user's")}, wantNote: "", wantData: "default"},
+		{name: "CoreDNS already configured, kept", objs: []corev1.ConfigMap{*kubeDNS(conf), coreDNS("user's")}, keep: true, wantNote: "", wantData: "user's"},
 		{name: "bad kube-dns", objs: []corev1.ConfigMap{*kubeDNS(map[string]string{"upstreamNameservers": `["nope"]`})}, wantErr: `"nope" is not an IP address`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -38,7 +45,7 @@ func TestMigrateKubeDNS(t *testing.T) {
 				}
 			}
 			cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "coredns", Namespace: "kube-system"}, Data: map[string]string{"Corefile": "default"}}
-			note, err := MigrateKubeDNS(context.Background(), c, cm, "cluster.local")
+			note, err := MigrateKubeDNS(context.Background(), c, cm, "cluster.local", tc.keep)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err %v, want %q", err, tc.wantErr)
@@ -48,7 +55,10 @@ func TestMigrateKubeDNS(t *testing.T) {
 			if err != nil || !strings.Contains(note, tc.wantNote) || (tc.wantNote == "") != (note == "") {
 				t.Fatalf("note %q, err %v; want %q", note, err, tc.wantNote)
 			}
-			migrated := cm.Data["Corefile"] != "default"
+			if tc.wantData != "" && cm.Data["Corefile"] != tc.wantData {
+				t.Errorf("Corefile %q, want %q", cm.Data["Corefile"], tc.wantData)
+			}
+			migrated := cm.Data["Corefile"] != "default" && cm.Data["Corefile"] != "user's"
 			if migrated != (tc.wantNote != "") {
 				t.Errorf("Corefile migrated: %v:\n%s", migrated, cm.Data["Corefile"])
 			}
