@@ -11,10 +11,12 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/config"
 	"github.com/kubeadm-cleanroom/kubeadm/app/nodeenv"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/preflight"
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 )
 
@@ -139,5 +141,29 @@ func TestStateRefusesACompletedInit(t *testing.T) {
 	}
 	if resumed := len(d.preflightChecks(true)); resumed >= checks {
 		t.Errorf("resuming runs %d checks, a fresh init %d: the resume must leave out checks of its own files and ports", resumed, checks)
+	}
+}
+
+func TestKubeletSwapReadsConfigAndFlag(t *testing.T) {
+	no, yes := false, true
+	cases := []struct {
+		name string
+		kc   *kubeletv1beta1.KubeletConfiguration
+		args []kubeadm.Arg
+		want preflight.KubeletSwap
+	}{
+		{"defaults", nil, nil, preflight.KubeletSwap{Known: true, FailSwapOn: true}},
+		{"config", &kubeletv1beta1.KubeletConfiguration{FailSwapOn: &no, MemorySwap: kubeletv1beta1.MemorySwapConfiguration{SwapBehavior: "LimitedSwap"}}, nil,
+			preflight.KubeletSwap{Known: true, Behavior: "LimitedSwap"}},
+		{"flag over config", &kubeletv1beta1.KubeletConfiguration{FailSwapOn: &yes}, []kubeadm.Arg{{Name: "fail-swap-on", Value: "false"}},
+			preflight.KubeletSwap{Known: true}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := &Data{cfg: &config.Init{Init: &kubeadm.InitConfiguration{NodeRegistration: kubeadm.NodeRegistrationOptions{KubeletExtraArgs: c.args}}, Kubelet: c.kc}}
+			if got := d.kubeletSwap(); got != c.want {
+				t.Errorf("got %+v, want %+v", got, c.want)
+			}
+		})
 	}
 }

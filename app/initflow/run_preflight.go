@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
@@ -23,7 +24,7 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 		preflight.NumCPU(h, 2),
 		preflight.Mem(h, 1700),
 		preflight.SystemVerification(h),
-		preflight.Swap(h),
+		preflight.Swap(h, d.kubeletSwap()),
 		preflight.FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1"),
 		preflight.InPath(h, "iptables", true),
 		preflight.InPath(h, "mount", true),
@@ -46,6 +47,28 @@ func (d *Data) preflightChecks(resuming bool) []preflight.Check {
 		checks = append(checks, preflight.DirAvailable(h, d.cfg.Cluster.Etcd.Local.DataDir))
 	}
 	return checks
+}
+
+// kubeletSwap is what this node's kubelet will be told about swap: the
+// KubeletConfiguration's failSwapOn (true unless given) and swapBehavior,
+// with kubeletExtraArgs' --fail-swap-on over the former, as the kubelet
+// reads them.
+func (d *Data) kubeletSwap() preflight.KubeletSwap {
+	k := preflight.KubeletSwap{Known: true, FailSwapOn: true}
+	if kc := d.cfg.Kubelet; kc != nil {
+		if kc.FailSwapOn != nil {
+			k.FailSwapOn = *kc.FailSwapOn
+		}
+		k.Behavior = kc.MemorySwap.SwapBehavior
+	}
+	for _, a := range d.cfg.Init.NodeRegistration.KubeletExtraArgs {
+		if a.Name == "fail-swap-on" {
+			if v, err := strconv.ParseBool(a.Value); err == nil {
+				k.FailSwapOn = v
+			}
+		}
+	}
+	return k
 }
 
 // kubeletVersionCheck fails when the kubelet is newer than the control

@@ -20,7 +20,7 @@ func (d *Data) preflightChecks() []preflight.Check {
 	checks := []preflight.Check{
 		preflight.IsPrivilegedUser(h),
 		preflight.SystemVerification(h),
-		preflight.Swap(h),
+		preflight.Swap(h, preflight.KubeletSwap{}), // the kubelet's configuration comes from the cluster later
 		preflight.FileContent(h, "/proc/sys/net/ipv4/ip_forward", "1"),
 		preflight.InPath(h, "iptables", true),
 		preflight.InPath(h, "mount", true),

@@ -48,7 +48,7 @@ func runKubeadm(t *testing.T, n *sandbox.Node, ctx context.Context, bin string, 
 	}
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
-	logName := fmt.Sprintf("%s-%s-%d.log", bin, args[0], time.Now().UnixNano())
+	logName := strings.ReplaceAll(fmt.Sprintf("%s-%s-%d.log", filepath.Base(bin), args[0], time.Now().UnixNano()), "/", "_")
 	_ = os.WriteFile(filepath.Join(n.LogDir(), logName), out, 0o644)
 	t.Logf("%s %s on %s: %s (exit %v)", bin, strings.Join(args, " "), n.Name, time.Since(start).Round(10*time.Millisecond), err)
 	return string(out), err

@@ -251,7 +251,10 @@ func (d *Documents) add(where string, tm metav1.TypeMeta, js []byte) error {
 		}
 		d.Kubelet = &kubeletv1beta1.KubeletConfiguration{}
 		d.KubeletRaw = js
-		return d.decode(where, js, d.Kubelet)
+		if err := d.decode(where, js, d.Kubelet); err != nil {
+			return err
+		}
+		return validateKubelet(where, d.Kubelet)
 	case gv == KubeProxyGroupV && tm.Kind == KindKubeProxy:
 		if d.KubeProxy != nil {
 			return fmt.Errorf("%s: a second %s", where, tm.Kind)

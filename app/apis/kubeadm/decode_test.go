@@ -25,6 +25,8 @@ func TestDecodeErrors(t *testing.T) {
 			[]string{"document 2 (InitConfiguration): a second InitConfiguration"}},
 		{"kubelet unknown field", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncgroupDrivr: systemd\n",
 			[]string{"document 1 (KubeletConfiguration)", `unknown field "cgroupDrivr"`}},
+		{"kubelet swap behavior", "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\nmemorySwap:\n  swapBehavior: UnlimitedSwap\n",
+			[]string{"document 1 (KubeletConfiguration)", `memorySwap.swapBehavior "UnlimitedSwap"`, "NoSwap, LimitedSwap"}},
 		{"bad token", "apiVersion: kubeadm.k8s.io/v1beta4\nkind: InitConfiguration\nbootstrapTokens:\n- token: nope\n",
 			[]string{"document 1 (InitConfiguration)", "not of the form"}},
 		{"no kind", "apiVersion: kubeadm.k8s.io/v1beta4\n", []string{"apiVersion and kind must be set"}},

@@ -122,14 +122,41 @@ func InPath(h host.Host, name string, mandatory bool) Check {
 	}}
 }
 
-// Swap warns when swap is on: the kubelet needs failSwapOn: false then.
-func Swap(h host.Host) Check {
+// KubeletSwap is what the node's kubelet is told about swap. Known is
+// false where preflight runs before that configuration is read (join,
+// which downloads it from the cluster later).
+type KubeletSwap struct {
+	Known bool
+	// FailSwapOn is the kubelet's failSwapOn (true by default), or its
+	// --fail-swap-on flag when kubeletExtraArgs gives one.
+	FailSwapOn bool
+	// Behavior is memorySwap.swapBehavior: "", NoSwap or LimitedSwap.
+	Behavior string
+}
+
+// swapWarning is upstream's warning when swap is on.
+const swapWarning = "swap is supported for cgroup v2 only. The kubelet must be properly configured to use swap. " +
+	"Please refer to https://kubernetes.io/docs/concepts/architecture/nodes/#swap-memory, or disable swap on the node"
+
+// Swap warns when swap is on, as upstream does. Where the kubelet's
+// settings are known (init), it fails where that kubelet would refuse to
+// start, which upstream only finds out when the kubelet never gets healthy:
+// swap on while failSwapOn is true, and LimitedSwap on cgroup v1.
+func Swap(h host.Host, k KubeletSwap) Check {
 	return Check{Name: "Swap", Run: func(ctx context.Context) ([]string, error) {
-		b, err := h.ReadFile(ctx, "/proc/swaps")
-		if err == nil && len(strings.Split(strings.TrimSpace(string(b)), "\n")) > 1 {
-			return []string{"swap is supported for cgroup v2 only; the kubelet must be configured to allow it"}, nil
+		if k.Known && k.Behavior == "LimitedSwap" && !h.CgroupV2(ctx) {
+			return nil, errors.New("the KubeletConfiguration's memorySwap.swapBehavior is LimitedSwap, which the kubelet supports on cgroup v2 only, " +
+				"and this host runs cgroup v1: the kubelet would refuse to start; use NoSwap (or leave it empty), or move the host to cgroup v2")
 		}
-		return nil, nil
+		b, err := h.ReadFile(ctx, "/proc/swaps")
+		if err != nil || len(strings.Split(strings.TrimSpace(string(b)), "\n")) < 2 {
+			return nil, nil
+		}
+		if k.Known && k.FailSwapOn {
+			return nil, errors.New("swap is on and the kubelet's failSwapOn is true (its default): the kubelet would refuse to start; " +
+				"set failSwapOn: false in the KubeletConfiguration, or turn swap off (swapoff -a)")
+		}
+		return []string{swapWarning}, nil
 	}}
 }
 

@@ -127,6 +127,14 @@ func goodHost() *fakeHost {
 	}
 }
 
+const swapsHeader = "Filename\tType\tSize\tUsed\tPriority\n"
+
+var preflight0 KubeletSwap
+
+func swapOn(h *fakeHost) { h.files["/proc/swaps"] = swapsHeader + "/swap.img\tfile\t2097148\t0\t-2\n" }
+
+func swap(k KubeletSwap) func(host.Host) Check { return func(h host.Host) Check { return Swap(h, k) } }
+
 func TestChecks(t *testing.T) {
 	type result struct {
 		name     string
@@ -186,11 +194,15 @@ func TestChecks(t *testing.T) {
 		{"cgroup-v2", func(h *fakeHost) {}, SystemVerification, result{"SystemVerification", 0, ""}},
 		{"cgroup-v1", func(h *fakeHost) { h.cgroupV2 = false }, SystemVerification, result{"SystemVerification", 0, "cgroups v1"}},
 
-		{"no-swap", func(h *fakeHost) { h.files["/proc/swaps"] = "Filename\tType\tSize\tUsed\tPriority\n" }, Swap, result{"Swap", 0, ""}},
-		{"swap-on", func(h *fakeHost) {
-			h.files["/proc/swaps"] = "Filename\tType\tSize\tUsed\tPriority\n/swap.img\tfile\t2097148\t0\t-2\n"
-		}, Swap, result{"Swap", 1, ""}},
-		{"no-proc-swaps", func(h *fakeHost) {}, Swap, result{"Swap", 0, ""}},
+		{"no-swap", func(h *fakeHost) { h.files["/proc/swaps"] = swapsHeader }, swap(preflight0), result{"Swap", 0, ""}},
+		{"swap-on", swapOn, swap(preflight0), result{"Swap", 1, ""}},
+		{"no-proc-swaps", func(h *fakeHost) {}, swap(preflight0), result{"Swap", 0, ""}},
+		{"swap-on-kubelet-allows", swapOn, swap(KubeletSwap{Known: true, Behavior: "NoSwap"}), result{"Swap", 1, ""}},
+		{"swap-on-kubelet-fails", swapOn, swap(KubeletSwap{Known: true, FailSwapOn: true}), result{"Swap", 0, "failSwapOn is true"}},
+		{"no-swap-kubelet-fails", func(h *fakeHost) { h.files["/proc/swaps"] = swapsHeader }, swap(KubeletSwap{Known: true, FailSwapOn: true}), result{"Swap", 0, ""}},
+		{"limited-swap-cgroup-v2", swapOn, swap(KubeletSwap{Known: true, Behavior: "LimitedSwap"}), result{"Swap", 1, ""}},
+		{"limited-swap-cgroup-v1", func(h *fakeHost) { swapOn(h); h.cgroupV2 = false }, swap(KubeletSwap{Known: true, Behavior: "LimitedSwap"}), result{"Swap", 0, "supports on cgroup v2 only"}},
+		{"limited-swap-cgroup-v1-unknown", func(h *fakeHost) { swapOn(h); h.cgroupV2 = false }, swap(preflight0), result{"Swap", 1, ""}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.desc, func(t *testing.T) {

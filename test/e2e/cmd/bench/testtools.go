@@ -51,31 +51,52 @@ func dnsCheckCommand(g *globals) *cobra.Command {
 }
 
 // serveCommand answers every HTTP request with the host name, for Service
-// tests.
+// tests, or with a file's content (--file); over TLS with --tls-cert and
+// --tls-key (a discovery file served at an https URL).
 func serveCommand(g *globals) *cobra.Command {
-	var addr string
+	var addr, file, certFile, keyFile string
 	cmd := &cobra.Command{
 		Use:    "serve",
-		Short:  "Serve HTTP, answering every request with the host name",
+		Short:  "Serve HTTP(S), answering every request with the host name or --file",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			host, _ := os.Hostname()
+			body := []byte(host + "\n")
+			if file != "" {
+				b, err := os.ReadFile(file)
+				if err != nil {
+					return err
+				}
+				body = b
+			}
+			if (certFile == "") != (keyFile == "") {
+				return fmt.Errorf("--tls-cert and --tls-key go together")
+			}
 			srv := &http.Server{Addr: addr, ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-				fmt.Fprintln(w, host)
+				_, _ = w.Write(body)
 			})}
 			go func() {
 				<-cmd.Context().Done()
 				srv.Close()
 			}()
 			fmt.Fprintf(g.out, "serving on %s\n", addr)
-			if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+			var err error
+			if certFile != "" {
+				err = srv.ListenAndServeTLS(certFile, keyFile)
+			} else {
+				err = srv.ListenAndServe()
+			}
+			if err != http.ErrServerClosed {
 				return err
 			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&addr, "listen", ":8080", "address to listen on")
+	cmd.Flags().StringVar(&file, "file", "", "answer with this file's content instead of the host name")
+	cmd.Flags().StringVar(&certFile, "tls-cert", "", "serve HTTPS with this certificate (PEM)")
+	cmd.Flags().StringVar(&keyFile, "tls-key", "", "the key of --tls-cert (PEM)")
 	return cmd
 }
 
