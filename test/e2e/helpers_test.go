@@ -27,11 +27,17 @@ func newCluster(t *testing.T, nodes ...sandbox.NodeOptions) *sandbox.Cluster {
 // node (nil: the nodes' own versions).
 func newClusterWith(t *testing.T, versions []string, nodes ...sandbox.NodeOptions) *sandbox.Cluster {
 	t.Helper()
+	return newClusterFrom(t, sandbox.CreateOptions{Nodes: nodes, Versions: versions})
+}
+
+// newClusterFrom creates the e2e cluster o describes (its name, bench
+// binary, cache, tools image and log are the e2e run's).
+func newClusterFrom(t *testing.T, o sandbox.CreateOptions) *sandbox.Cluster {
+	t.Helper()
 	ctx := context.Background()
-	c, err := sandbox.Create(ctx, sandbox.CreateOptions{
-		Name: "e2e", Nodes: nodes, Versions: versions, BenchBinary: env.benchBinary, CacheRoot: env.cache.Root, ExtraImages: []string{env.toolsImage},
-		Log: func(f string, a ...any) { t.Logf(f, a...) },
-	})
+	o.Name, o.BenchBinary, o.CacheRoot, o.ExtraImages = "e2e", env.benchBinary, env.cache.Root, []string{env.toolsImage}
+	o.Log = func(f string, a ...any) { t.Logf(f, a...) }
+	c, err := sandbox.Create(ctx, o)
 	if err != nil {
 		t.Fatalf("create cluster: %v", err)
 	}

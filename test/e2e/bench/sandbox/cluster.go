@@ -24,10 +24,12 @@ type Cluster struct {
 	CacheRoot string `json:"cacheRoot"`
 	// ExtraImages are image tarballs imported into every node besides the
 	// versions' component images.
-	ExtraImages []string             `json:"extraImages,omitempty"`
-	Nodes       []*Node              `json:"nodes"`
-	LB          *LoadBalancer        `json:"loadBalancer,omitempty"`
-	Log         func(string, ...any) `json:"-"`
+	ExtraImages []string `json:"extraImages,omitempty"`
+	// DualStack gives every node an IPv6 address and pod subnet too.
+	DualStack bool                 `json:"dualStack,omitempty"`
+	Nodes     []*Node              `json:"nodes"`
+	LB        *LoadBalancer        `json:"loadBalancer,omitempty"`
+	Log       func(string, ...any) `json:"-"`
 }
 
 // Node is one sandbox node of a cluster.
@@ -37,6 +39,9 @@ type Node struct {
 	Version string `json:"version"` // the Kubernetes version of its kubelet
 	Address string `json:"address"`
 	PodCIDR string `json:"podCIDR"`
+	// Address6 and PodCIDR6 are set in a dual-stack cluster.
+	Address6 string `json:"address6,omitempty"`
+	PodCIDR6 string `json:"podCIDR6,omitempty"`
 	// HolderPID is the process holding the node's namespaces; 0 when stopped.
 	HolderPID int  `json:"holderPID"`
 	Cut       bool `json:"cut,omitempty"`

@@ -59,6 +59,25 @@ func NodeAddress(i int) string { return fmt.Sprintf("10.200.0.%d", 10+i) }
 // PodCIDR returns the pod subnet of the node with index i.
 func PodCIDR(i int) string { return fmt.Sprintf("10.244.%d.0/24", i) }
 
+// The IPv6 side of a dual-stack cluster (CreateOptions.DualStack): unique
+// local addresses on the same bridge.
+const (
+	// BridgeCIDR6 is the host's IPv6 address on the bridge.
+	BridgeCIDR6 = "fd00:200::1/64"
+	// HostAddress6 is the host's IPv6 address as nodes see it.
+	HostAddress6 = "fd00:200::1"
+	// PodNetwork6 is the range of all per-node IPv6 pod subnets.
+	PodNetwork6 = "fd00:10:244::/56"
+	// ServiceNetwork6 is the IPv6 Service range tests should configure.
+	ServiceNetwork6 = "fd00:10:96::/112"
+)
+
+// NodeAddress6 returns the IPv6 bridge address of the node with index i.
+func NodeAddress6(i int) string { return fmt.Sprintf("fd00:200::%d", 10+i) }
+
+// PodCIDR6 returns the IPv6 pod subnet of the node with index i.
+func PodCIDR6(i int) string { return fmt.Sprintf("fd00:10:244:%d::/64", i) }
+
 func vethName(i int) string { return fmt.Sprintf("%s%d", vethPrefix, i) }
 
 // binds are the node-private directories bind-mounted inside a node over the

@@ -27,7 +27,10 @@ type CreateOptions struct {
 	CacheRoot   string
 	// ExtraImages are more image tarballs every node imports (e.g. test tools).
 	ExtraImages []string
-	Log         func(string, ...any)
+	// DualStack gives the nodes IPv6 addresses and pod subnets besides
+	// their IPv4 ones (NodeAddress6, PodCIDR6).
+	DualStack bool
+	Log       func(string, ...any)
 }
 
 // Create makes a cluster and boots its nodes. Only one cluster may exist at
@@ -47,7 +50,7 @@ func Create(ctx context.Context, o CreateOptions) (*Cluster, error) {
 	if o.BenchBinary == "" {
 		return nil, errors.New("no bench binary given for the node supervisors")
 	}
-	c := &Cluster{Name: o.Name, BenchBinary: o.BenchBinary, CacheRoot: o.CacheRoot, Log: o.Log, Versions: o.Versions, ExtraImages: o.ExtraImages}
+	c := &Cluster{Name: o.Name, BenchBinary: o.BenchBinary, CacheRoot: o.CacheRoot, Log: o.Log, Versions: o.Versions, ExtraImages: o.ExtraImages, DualStack: o.DualStack}
 	if c.CacheRoot == "" {
 		c.CacheRoot = artifacts.CacheDir()
 	}
@@ -72,7 +75,7 @@ func Create(ctx context.Context, o CreateOptions) (*Cluster, error) {
 	if err := c.save(); err != nil {
 		return nil, err
 	}
-	if err := ensureBridge(ctx); err != nil {
+	if err := ensureBridge(ctx, c.DualStack); err != nil {
 		_ = c.Delete(context.Background())
 		return nil, err
 	}
@@ -109,6 +112,9 @@ func (c *Cluster) AddNode(ctx context.Context, o NodeOptions) (*Node, error) {
 		return nil, fmt.Errorf("cluster %q has no address left for node %q", c.Name, o.Name)
 	}
 	n := &Node{Name: o.Name, Index: index, Version: o.Version, Address: NodeAddress(index), PodCIDR: PodCIDR(index), cluster: c}
+	if c.DualStack {
+		n.Address6, n.PodCIDR6 = NodeAddress6(index), PodCIDR6(index)
+	}
 	c.Nodes = append(c.Nodes, n)
 	if err := c.save(); err != nil {
 		return nil, err

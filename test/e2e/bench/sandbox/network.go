@@ -12,10 +12,10 @@ import (
 )
 
 // ensureBridge creates the host bridge with the host's address unless it
-// already exists.
-func ensureBridge(ctx context.Context) error {
+// already exists; dual gives it the host's IPv6 address too.
+func ensureBridge(ctx context.Context, dual bool) error {
 	if _, err := net.InterfaceByName(BridgeName); err == nil {
-		return nil
+		return ensureBridge6(ctx, dual)
 	}
 	for _, args := range [][]string{
 		{"link", "add", BridgeName, "type", "bridge"},
@@ -25,6 +25,18 @@ func ensureBridge(ctx context.Context) error {
 		if _, err := hostexec.Run(ctx, "ip", args...); err != nil {
 			return fmt.Errorf("create bridge %s: %w", BridgeName, err)
 		}
+	}
+	return ensureBridge6(ctx, dual)
+}
+
+// ensureBridge6 gives the bridge the host's IPv6 address (without
+// duplicate address detection, so that it is usable at once).
+func ensureBridge6(ctx context.Context, dual bool) error {
+	if !dual {
+		return nil
+	}
+	if _, err := hostexec.Run(ctx, "ip", "-6", "addr", "replace", BridgeCIDR6, "dev", BridgeName, "nodad"); err != nil {
+		return fmt.Errorf("bridge %s: IPv6 address: %w", BridgeName, err)
 	}
 	return nil
 }
@@ -67,9 +79,18 @@ func (n *Node) plugNetwork(ctx context.Context) error {
 		"sysctl -qw net.ipv4.ip_forward=1",
 		"if [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ]; then sysctl -qw net.bridge.bridge-nf-call-iptables=1 net.bridge.bridge-nf-call-ip6tables=1; fi",
 	}
+	if n.Address6 != "" {
+		script = append(script,
+			fmt.Sprintf("ip -6 addr add %s/64 dev eth0 nodad", n.Address6),
+			"ip -6 route add default via "+HostAddress6,
+			"sysctl -qw net.ipv6.conf.all.forwarding=1")
+	}
 	for _, peer := range n.cluster.Nodes {
 		if peer != n {
 			script = append(script, fmt.Sprintf("ip route replace %s via %s", peer.PodCIDR, peer.Address))
+			if n.Address6 != "" && peer.Address6 != "" {
+				script = append(script, fmt.Sprintf("ip -6 route replace %s via %s", peer.PodCIDR6, peer.Address6))
+			}
 		}
 	}
 	if _, err := n.Run(ctx, "/bin/sh", "-c", strings.Join(script, "\n")); err != nil {
@@ -82,6 +103,11 @@ func (n *Node) plugNetwork(ctx context.Context) error {
 		if peer != n && peer.HolderPID != 0 {
 			if _, err := peer.Run(ctx, "ip", "route", "replace", n.PodCIDR, "via", n.Address); err != nil {
 				return fmt.Errorf("node %s: route to pod subnet of %s: %w", peer.Name, n.Name, err)
+			}
+			if n.Address6 != "" && peer.Address6 != "" {
+				if _, err := peer.Run(ctx, "ip", "-6", "route", "replace", n.PodCIDR6, "via", n.Address6); err != nil {
+					return fmt.Errorf("node %s: route to IPv6 pod subnet of %s: %w", peer.Name, n.Name, err)
+				}
 			}
 		}
 	}

@@ -31,7 +31,7 @@ func (n *Node) prepare() error {
 	if err != nil {
 		return err
 	}
-	conflist, err := cniConflist(n.PodCIDR)
+	conflist, err := cniConflist(n.PodCIDR, n.PodCIDR6)
 	if err != nil {
 		return err
 	}

@@ -54,10 +54,16 @@ func registryHostsTOML() string {
 	return fmt.Sprintf("server = %q\n\n[host.%q]\n  capabilities = [\"pull\", \"resolve\"]\n", deadRegistry, deadRegistry)
 }
 
-// cniConflist is the node's pod network: a bridge with a per-node subnet.
-// Pods keep their addresses across nodes (no masquerade); nodes route each
-// other's pod subnets.
-func cniConflist(podCIDR string) (string, error) {
+// cniConflist is the node's pod network: a bridge with a per-node subnet
+// (and an IPv6 one when podCIDR6 is set). Pods keep their addresses across
+// nodes (no masquerade); nodes route each other's pod subnets.
+func cniConflist(podCIDR, podCIDR6 string) (string, error) {
+	ranges := [][]map[string]string{{{"subnet": podCIDR}}}
+	routes := []map[string]string{{"dst": "0.0.0.0/0"}}
+	if podCIDR6 != "" {
+		ranges = append(ranges, []map[string]string{{"subnet": podCIDR6}})
+		routes = append(routes, map[string]string{"dst": "::/0"})
+	}
 	conf := map[string]any{
 		"cniVersion": "1.0.0",
 		"name":       "bench",
@@ -66,8 +72,8 @@ func cniConflist(podCIDR string) (string, error) {
 				"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
 				"ipam": map[string]any{
 					"type":   "host-local",
-					"ranges": [][]map[string]string{{{"subnet": podCIDR}}},
-					"routes": []map[string]string{{"dst": "0.0.0.0/0"}},
+					"ranges": ranges,
+					"routes": routes,
 				},
 			},
 			map[string]any{"type": "portmap", "capabilities": map[string]bool{"portMappings": true}},

@@ -47,8 +47,23 @@ func TestContainerdConfig(t *testing.T) {
 	}
 }
 
+func TestCNIConflistDualStack(t *testing.T) {
+	s, err := cniConflist("10.244.2.0/24", "fd00:10:244:2::/64")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"subnet": "10.244.2.0/24"`, `"subnet": "fd00:10:244:2::/64"`, `"dst": "::/0"`, `"dst": "0.0.0.0/0"`} {
+		if !strings.Contains(s, want) {
+			t.Errorf("dual-stack conflist lacks %s:\n%s", want, s)
+		}
+	}
+	if NodeAddress6(3) != "fd00:200::13" || PodCIDR6(3) != "fd00:10:244:3::/64" {
+		t.Errorf("IPv6 layout: %s %s", NodeAddress6(3), PodCIDR6(3))
+	}
+}
+
 func TestCNIConflist(t *testing.T) {
-	s, err := cniConflist("10.244.2.0/24")
+	s, err := cniConflist("10.244.2.0/24", "")
 	if err != nil {
 		t.Fatal(err)
 	}
