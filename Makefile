@@ -6,6 +6,10 @@ SHELL := /bin/bash
 GO ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 BIN := bin
 E2E_TIMEOUT ?= 80m
+# The whole fault matrix takes about an hour on 2 cores.
+E2E_FAULTS_TIMEOUT ?= 150m
+# Every scenario, the fault matrix included: about two and a half hours.
+E2E_FULL_TIMEOUT ?= 300m
 # `make e2e` (and so CI) runs a representative set of the scenarios;
 # `make e2e-full` runs them all. README.md lists which is which.
 E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict|TestRootlessControlPlane|TestEtcdDisasterDataLost|TestEtcdDisasterAllControlPlanesLost|TestKubeDNSMigratesToCoreDNS
@@ -53,14 +57,14 @@ e2e: root-check build
 
 # Every scenario, including those CI leaves out.
 e2e-full: root-check build
-	$(MAKE) e2e E2E_RUN=.
+	$(MAKE) e2e E2E_RUN=. E2E_TIMEOUT=$(E2E_FULL_TIMEOUT)
 
 # The fault matrix: init and joins killed with SIGKILL at every phase
 # boundary (FAULT_POINTS=all: after every phase) and run again; the
 # tables go to _artifacts/fault-matrix.md too.
 e2e-faults: root-check build
 	mkdir -p _artifacts && rm -f _artifacts/fault-matrix.md
-	FAULT_MATRIX_OUT=$(CURDIR)/_artifacts/fault-matrix.md $(MAKE) e2e E2E_RUN='^TestFaultMatrix'
+	FAULT_MATRIX_OUT=$(CURDIR)/_artifacts/fault-matrix.md $(MAKE) e2e E2E_RUN='^TestFaultMatrix' E2E_TIMEOUT=$(E2E_FAULTS_TIMEOUT)
 
 e2e-clean: root-check build
 	$(BIN)/bench clean
