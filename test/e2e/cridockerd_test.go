@@ -89,17 +89,7 @@ func TestCRIDockerdSocket(t *testing.T) {
 	node, err := client.CoreV1().Nodes().Get(ctx, "cp1", metav1.GetOptions{})
 	must(t, err, "get Node cp1")
 	t.Logf("cp1 runs on %s through %s", node.Status.NodeInfo.ContainerRuntimeVersion, criDockerdSocket)
-	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
-		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
-		}
-		return nil
-	})
-	checkDNSFromPod(t, client)
+	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 	out, err = kubeadm(t, cp1, ctx, "config", "images", "list", "--cri-socket", "unix://"+criDockerdSocket)
 	must(t, err, "config images list: %s", out)
 

@@ -144,17 +144,7 @@ func TestDualStack(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
-		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
-		}
-		return nil
-	})
-	checkDNSFromPod(t, client)
+	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 	resolvesFromPod(t, client, "dns-aaaa", "echo6.default.svc.cluster.local", v6)
 	podSucceeds(t, client, "http-v6", "a Pod reached the Service at its IPv6 cluster IP", "/bench", "http-get", "http://["+v6+"]:80/")
 	for _, n := range c.Nodes {

@@ -164,17 +164,7 @@ func TestExternalCA(t *testing.T) {
 		}
 		return nil
 	})
-	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
-		d, err := admin.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
-		}
-		return nil
-	})
-	checkDNSFromPod(t, admin) // through the kube-dns Service's cluster IP
+	checkWorkingDNS(t, admin) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 	kcm, err := cp1.ReadFile(ctx, "/etc/kubernetes/manifests/kube-controller-manager.yaml")
 	must(t, err, "read the controller-manager manifest")
 	if !strings.Contains(string(kcm), "- --cluster-signing-key-file=\n") {

@@ -248,15 +248,5 @@ etcd:
 	sameMembers(t, "reset", before.Members, after.Members)
 	checkEtcdProcesses(t, etcdNodes, pids)
 
-	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
-		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
-		}
-		return nil
-	})
-	checkDNSFromPod(t, client)
+	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 }

@@ -161,17 +161,7 @@ func checkControlPlane(t *testing.T, n *sandbox.Node, result initResult, version
 	if len(node.Spec.Taints) == 0 || node.Spec.Taints[0].Key != "node-role.kubernetes.io/control-plane" {
 		t.Errorf("node lacks the control-plane taint: %v", node.Spec.Taints)
 	}
-	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
-		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
-		}
-		return nil
-	})
-	checkDNSFromPod(t, client)
+	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 	eventually(t, 2*time.Minute, "kube-proxy programmed the Service rules", func(ctx context.Context) error {
 		out, err := n.Run(ctx, "iptables-save", "-t", "nat")
 		if err != nil {
@@ -184,6 +174,23 @@ func checkControlPlane(t *testing.T, n *sandbox.Node, result initResult, version
 	})
 	checkJoinInfo(t, n, client, result)
 	checkObjects(t, client)
+}
+
+// checkWorkingDNS waits for CoreDNS to be Ready, then has a Pod resolve
+// kubernetes.default through it (by the kube-dns Service's cluster IP).
+func checkWorkingDNS(t *testing.T, client clientset.Interface) {
+	t.Helper()
+	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
+		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if d.Status.ReadyReplicas < 1 {
+			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
+		}
+		return nil
+	})
+	checkDNSFromPod(t, client)
 }
 
 // checkDNSFromPod runs a Pod that resolves kubernetes.default through CoreDNS.

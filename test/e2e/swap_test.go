@@ -188,15 +188,5 @@ func TestSwap(t *testing.T) {
 	for _, n := range []string{"cp1", "w1"} {
 		checkKubeletSwap(t, client, n, swapBytes)
 	}
-	eventually(t, 3*time.Minute, "CoreDNS Ready", func(ctx context.Context) error {
-		d, err := client.AppsV1().Deployments("kube-system").Get(ctx, "coredns", metav1.GetOptions{})
-		if err != nil {
-			return err
-		}
-		if d.Status.ReadyReplicas < 1 {
-			return fmt.Errorf("coredns: %d ready replicas", d.Status.ReadyReplicas)
-		}
-		return nil
-	})
-	checkDNSFromPod(t, client) // through the kube-dns Service's cluster IP
+	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 }
