@@ -4,14 +4,9 @@ package e2e
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"strings"
 	"testing"
@@ -87,20 +82,10 @@ func serveHTTPS(t *testing.T, n *sandbox.Node, port int, file []byte) (url strin
 	t.Helper()
 	ctx := context.Background()
 	ca := newOutsideCA(t, "discovery-file-server-ca")
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	must(t, err, "server key")
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: n.Name},
-		IPAddresses: []net.IP{net.ParseIP(n.Address)}, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
-	must(t, err, "server certificate")
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	must(t, err, "marshal server key")
+	cert, key := ca.issue(t, n.Name, []string{n.Address}, x509.ExtKeyUsageServerAuth)
 	dir := fmt.Sprintf("/etc/kubernetes/serve-%d", port)
-	must(t, n.WriteFile(ctx, dir+"/tls.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644), "write the server certificate")
-	must(t, n.WriteFile(ctx, dir+"/tls.key", pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), 0o600), "write the server key")
+	must(t, n.WriteFile(ctx, dir+"/tls.crt", cert, 0o644), "write the server certificate")
+	must(t, n.WriteFile(ctx, dir+"/tls.key", key, 0o600), "write the server key")
 	must(t, n.WriteFile(ctx, dir+"/discovery.conf", file, 0o600), "write the served file")
 	srvCtx, cancel := context.WithCancel(ctx)
 	cmd, err := n.Command(srvCtx, env.benchBinary, "serve", "--listen", fmt.Sprintf(":%d", port), "--file", dir+"/discovery.conf",
