@@ -8,6 +8,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
@@ -137,6 +138,15 @@ func TestExternalCA(t *testing.T) {
 		}
 		must(t, cp1.WriteFile(ctx, base+".crt", ca.sign(t, req, usages), 0o644), "write %s.crt", name)
 	}
+
+	// The service-account key pair, which upstream too wants made
+	// beforehand in external CA mode (it signs no certificate).
+	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
+	must(t, err, "service-account key")
+	saPub, err := x509.MarshalPKIXPublicKey(saKey.Public())
+	must(t, err, "service-account public key")
+	must(t, cp1.WriteFile(ctx, "/etc/kubernetes/pki/sa.key", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(saKey)}), 0o600), "write sa.key")
+	must(t, cp1.WriteFile(ctx, "/etc/kubernetes/pki/sa.pub", pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}), 0o644), "write sa.pub")
 
 	out, err = kubeadm(t, cp1, ctx, "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification")
 	must(t, err, "init in external CA mode: %s", out)

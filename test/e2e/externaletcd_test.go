@@ -237,6 +237,10 @@ etcd:
 	sameMembers(t, "the upgrade", before.Members, after.Members)
 	checkEtcdProcesses(t, etcdNodes, pids)
 
+	// A working cluster, checked before cp2 goes (a Pod the scheduler put on
+	// cp2 would wait there until its Node is found NotReady).
+	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
+
 	// reset of cp2 leaves the external members alone.
 	out, err = kubeadm(t, cp2, ctx, "reset", "--force")
 	must(t, err, "reset cp2: %s", out)
@@ -248,5 +252,4 @@ etcd:
 	sameMembers(t, "reset", before.Members, after.Members)
 	checkEtcdProcesses(t, etcdNodes, pids)
 
-	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 }

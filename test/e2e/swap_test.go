@@ -152,6 +152,9 @@ func TestSwap(t *testing.T) {
 		checkNothingWritten(t, cp1)
 		// The refusal is the kubelet's own: the same configuration written
 		// by the kubelet-start phase alone (no preflight) stops it.
+		// (The kubelet reads its client CA before its swap settings.)
+		out, err = kubeadm(t, cp1, ctx, "init", "phase", "certs", "ca", "--config", nodeConfigPath)
+		must(t, err, "init phase certs ca: %s", out)
 		out, err = kubeadm(t, cp1, ctx, "init", "phase", "kubelet-start", "--config", nodeConfigPath)
 		must(t, err, "init phase kubelet-start: %s", out)
 		eventually(t, time.Minute, "the kubelet refuses LimitedSwap on cgroup v1", func(ctx context.Context) error {

@@ -21,6 +21,7 @@ var debianPackages = []debianPackage{
 	{"iptables", "/usr/sbin/iptables"},
 	{"conntrack", "/usr/sbin/conntrack"},
 	{"haproxy", "/usr/sbin/haproxy"},
+	{"socat", "/usr/bin/socat"},
 	{"iproute2", "/usr/sbin/ip"},
 	{"util-linux", "/usr/bin/nsenter"},
 	{"kmod", "/usr/sbin/modprobe"},
