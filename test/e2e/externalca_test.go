@@ -120,6 +120,11 @@ func TestExternalCA(t *testing.T) {
 			for _, u := range kc.AuthInfos {
 				u.ClientCertificateData = cert
 			}
+			// The file trusts the cluster's CA, which generate-csr, as
+			// upstream's, leaves for the user to add.
+			for _, cl := range kc.Clusters {
+				cl.CertificateAuthorityData = cas["ca"].certPEM()
+			}
 			raw, err = clientcmd.Write(*kc)
 			must(t, err, "render %s", base)
 			must(t, cp1.WriteFile(ctx, base, raw, 0o600), "write %s", base)

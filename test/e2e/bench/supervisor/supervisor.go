@@ -111,6 +111,11 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		exitedAt = time.Time{}
 	}
+	// ready: containerd's socket has appeared since containerd (re)started.
+	// As systemd's After=containerd.service, this orders the kubelet's
+	// start only: a socket moved away later (a test serving the CRI API
+	// elsewhere) does not hold the kubelet back.
+	ready := false
 	for {
 		if !containerd.running() {
 			if containerd.cmd != nil {
@@ -120,12 +125,16 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 			if err := containerd.start([]string{"/usr/local/bin/containerd", "--config", cfg.ContainerdConfig}); err != nil {
 				logf("%v", err)
 			}
+			ready = false
+		}
+		if !ready && exists(ContainerdSocket) {
+			ready = true
 		}
 		print := fingerprint()
 		changed := print != lastPrint
 		lastPrint = print
 		switch {
-		case !exists(ContainerdSocket):
+		case !ready:
 			// kubelet.service runs After=containerd.service.
 		case !exists(KubeletConfig):
 			if kubelet.running() {
@@ -152,7 +161,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		case <-hup:
 			logf("SIGHUP: restarting kubelet")
 			kubelet.stop()
-			if exists(KubeletConfig) && exists(ContainerdSocket) {
+			if exists(KubeletConfig) && ready {
 				startKubelet()
 			}
 		case <-time.After(pollInterval):
