@@ -90,8 +90,8 @@ func TestCRIDockerdSocket(t *testing.T) {
 	must(t, err, "get Node cp1")
 	t.Logf("cp1 runs on %s through %s", node.Status.NodeInfo.ContainerRuntimeVersion, criDockerdSocket)
 	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
-	out, err = kubeadm(t, cp1, ctx, "config", "images", "list", "--cri-socket", "unix://"+criDockerdSocket)
-	must(t, err, "config images list: %s", out)
+	out, err = kubeadm(t, cp1, ctx, "config", "images", "pull", "--cri-socket", "unix://"+criDockerdSocket)
+	must(t, err, "config images pull through cri-dockerd's socket: %s", out)
 
 	out, err = kubeadm(t, cp1, ctx, "reset", "--force")
 	must(t, err, "reset through cri-dockerd's socket: %s", out)

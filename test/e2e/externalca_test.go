@@ -186,7 +186,7 @@ func TestExternalCA(t *testing.T) {
 		t.Errorf("kube-controller-manager is not told it has no signing key (external CA):\n%s", kcm)
 	}
 
-	out, err = kubeadm(t, cp1, ctx, "certs", "check-expiration", "-o", "json")
+	out, err = stdout(t, cp1, "certs", "check-expiration", "-o", "json")
 	must(t, err, "certs check-expiration: %s", out)
 	var info struct {
 		Certificates, CertificateAuthorities []struct {
