@@ -195,4 +195,3 @@ func TestSwap(t *testing.T) {
 	}
 	checkWorkingDNS(t, client) // CoreDNS Ready; a Pod resolves through the kube-dns Service
 }
-
