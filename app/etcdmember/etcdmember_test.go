@@ -68,7 +68,16 @@ func TestListAndRemoveOnRealEtcd(t *testing.T) {
 	if m, err := etcdmember.Remove(ctx, c, id, self, false); err != nil || m.Name != "m2" {
 		t.Fatalf("removing the dead member by ID %s: %v %v", id, m, err)
 	}
-	if rows, _ := etcdmember.List(ctx, c); len(rows) != 2 {
-		t.Errorf("%d members after the removal", len(rows))
+	// List reads each member's own (serializable) view, which a follower
+	// brings up to date once it has applied the removal: a moment later.
+	n := 0
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		rows, _ := etcdmember.List(ctx, c)
+		if n = len(rows); n == 2 {
+			break
+		}
+	}
+	if n != 2 {
+		t.Errorf("%d members 10 s after the removal", n)
 	}
 }
