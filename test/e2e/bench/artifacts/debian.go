@@ -25,6 +25,8 @@ var debianPackages = []debianPackage{
 	{"iproute2", "/usr/sbin/ip"},
 	{"util-linux", "/usr/bin/nsenter"},
 	{"kmod", "/usr/sbin/modprobe"},
+	// CRI-O's container monitor (CRI-O nodes).
+	{"conmon", "/usr/bin/conmon"},
 }
 
 // EnsureDebianPackages installs, with apt-get, the packages whose files are

@@ -43,7 +43,9 @@ type Node struct {
 	Address6 string `json:"address6,omitempty"`
 	PodCIDR6 string `json:"podCIDR6,omitempty"`
 	// HolderPID is the process holding the node's namespaces; 0 when stopped.
-	HolderPID int  `json:"holderPID"`
+	// Runtime is the node's container runtime (RuntimeContainerd when empty).
+	Runtime   string `json:"runtime,omitempty"`
+	HolderPID int    `json:"holderPID"`
 	Cut       bool `json:"cut,omitempty"`
 
 	cluster *Cluster

@@ -1,6 +1,6 @@
 // Package sandbox runs the bench's nodes: each node is a mount, UTS and
 // network namespace on this machine with its own hostname, address on a host
-// bridge, containerd, state directories, kubelet cgroup root and a
+// bridge, containerd or CRI-O (or both), state directories, kubelet cgroup root and a
 // supervisor that plays systemd's kubelet.service. It also owns the cluster
 // record, the host-side haproxy load balancer, log collection, and the
 // clean-up that puts the host back as it was.
@@ -92,6 +92,12 @@ var binds = []struct{ src, dst string }{
 	{"var-log-pods", "/var/log/pods"},
 	{"var-log-containers", "/var/log/containers"},
 	{"bin", "/usr/local/bin"},
+	// CRI-O's configuration and state, and containers-common's.
+	{"etc-crio", "/etc/crio"},
+	{"etc-containers", "/etc/containers"},
+	{"var-lib-crio", "/var/lib/crio"},
+	{"var-lib-containers", "/var/lib/containers"},
+	{"var-log-crio", "/var/log/crio"},
 }
 
 // fileBinds are node-private files mounted over host files. The users
@@ -112,7 +118,7 @@ var usersDatabase = []struct{ src, dst string }{
 }
 
 // tmpfsMounts are fresh at every boot of a node, as /run is on a real host.
-var tmpfsMounts = []string{"/run/containerd", "/run/netns"}
+var tmpfsMounts = []string{"/run/containerd", "/run/netns", "/run/crio", "/run/containers", "/run/runc"}
 
 func clusterDir(cluster string) string    { return filepath.Join(StateRoot(), cluster) }
 func nodeDir(cluster, node string) string { return filepath.Join(clusterDir(cluster), "nodes", node) }

@@ -16,6 +16,8 @@ import (
 type NodeOptions struct {
 	Name    string
 	Version string // Kubernetes version of its kubelet; default artifacts.DefaultVersion
+	// Runtime is RuntimeContainerd (the default), RuntimeCRIO or RuntimeBoth.
+	Runtime string
 }
 
 // CreateOptions describes a cluster to create.
@@ -102,6 +104,15 @@ func (c *Cluster) AddNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	if _, err := artifacts.Lookup(o.Version); err != nil {
 		return nil, err
 	}
+	if o.Runtime == "" {
+		o.Runtime = RuntimeContainerd
+	}
+	if err := checkRuntime(o.Runtime); err != nil {
+		return nil, err
+	}
+	if o.Runtime != RuntimeContainerd && artifacts.Recipe(c.cache().CRIODir()) == "" {
+		return nil, fmt.Errorf("node %s: CRI-O is not in the artifact cache; build it first (bench artifacts --crio)", o.Name)
+	}
 	index := 1
 	for _, n := range c.Nodes {
 		if n.Index >= index {
@@ -111,7 +122,7 @@ func (c *Cluster) AddNode(ctx context.Context, o NodeOptions) (*Node, error) {
 	if index > 200 {
 		return nil, fmt.Errorf("cluster %q has no address left for node %q", c.Name, o.Name)
 	}
-	n := &Node{Name: o.Name, Index: index, Version: o.Version, Address: NodeAddress(index), PodCIDR: PodCIDR(index), cluster: c}
+	n := &Node{Name: o.Name, Index: index, Version: o.Version, Runtime: o.Runtime, Address: NodeAddress(index), PodCIDR: PodCIDR(index), cluster: c}
 	if c.DualStack {
 		n.Address6, n.PodCIDR6 = NodeAddress6(index), PodCIDR6(index)
 	}

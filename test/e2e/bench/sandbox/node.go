@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/artifacts"
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/images"
+	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/supervisor"
 )
 
 // prepare writes the node's directories and configuration files on the host.
@@ -35,7 +36,7 @@ func (n *Node) prepare() error {
 	if err != nil {
 		return err
 	}
-	sup, err := json.MarshalIndent(supervisorConfig(dir, n.CgroupRoot()), "", "  ")
+	sup, err := json.MarshalIndent(supervisorConfig(dir, n.CgroupRoot(), n.HasContainerd(), n.HasCRIO()), "", "  ")
 	if err != nil {
 		return err
 	}
@@ -46,6 +47,12 @@ func (n *Node) prepare() error {
 		"hosts":                           hostsFile(n.Name, n.Address),
 		"resolv.conf":                     resolvConf(),
 		SupervisorConfigFile:              string(sup),
+	}
+	if n.HasCRIO() {
+		files[crioConfigPath] = crioConfig(images.Registry + "/pause:" + r.Pause)
+		files[crioStorageConf] = crioStorageConfig
+		files[crioPolicy] = crioPolicyJSON
+		files[crioRegistriesCfg] = crioRegistries
 	}
 	for name, content := range files {
 		if err := writeFileAtomic(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
@@ -81,6 +88,16 @@ func (n *Node) linkBinaries(version string) error {
 	links["kubeadm-upstream"] = filepath.Join(cache.KubernetesDir(version), "kubeadm")
 	for _, b := range []string{"containerd", "ctr", "containerd-shim-runc-v2"} {
 		links[b] = filepath.Join(cache.ContainerdDir(), b)
+	}
+	if n.HasCRIO() {
+		for _, b := range []string{"crio", "pinns", "crio-image-import"} {
+			links[b] = filepath.Join(cache.CRIODir(), b)
+		}
+		bench, err := filepath.Abs(n.cluster.BenchBinary)
+		if err != nil {
+			return fmt.Errorf("node %s: %w", n.Name, err)
+		}
+		links[supervisor.OCIRuntimeName] = bench
 	}
 	for name, target := range links {
 		tmp := filepath.Join(bin, "."+name+".tmp")
@@ -170,7 +187,7 @@ func (n *Node) mountScript() string {
 }
 
 // startSupervisor starts `bench supervise` inside the node, detached, and
-// waits until containerd answers.
+// waits until its container runtimes answer.
 func (n *Node) startSupervisor(ctx context.Context) error {
 	logFile, err := os.OpenFile(filepath.Join(n.LogDir(), "supervisor.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
@@ -187,27 +204,40 @@ func (n *Node) startSupervisor(ctx context.Context) error {
 		return fmt.Errorf("node %s: start supervisor: %w", n.Name, err)
 	}
 	go cmd.Wait() //nolint:errcheck // reaped here while this process lives
-	return n.waitContainerd(ctx)
+	if n.HasContainerd() {
+		if err := n.waitRuntime(ctx, "containerd", "ctr", "--timeout", "2s", "version"); err != nil {
+			return err
+		}
+	}
+	if n.HasCRIO() {
+		// CRI-O listens once it has finished starting.
+		if err := n.waitRuntime(ctx, "crio", "socat", "-u", "OPEN:/dev/null", "UNIX-CONNECT:"+supervisor.CRIOSocket); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-func (n *Node) waitContainerd(ctx context.Context) error {
+// waitRuntime waits up to a minute for a runtime's check command to pass
+// inside the node.
+func (n *Node) waitRuntime(ctx context.Context, name string, check ...string) error {
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	var last error
 	for {
-		if _, last = n.Run(ctx, "ctr", "--timeout", "2s", "version"); last == nil {
+		if _, last = n.Run(ctx, check...); last == nil {
 			return nil
 		}
 		select {
 		case <-ctx.Done():
-			return fmt.Errorf("node %s: containerd did not answer within 60s (see %s/containerd.log): %w", n.Name, n.LogDir(), last)
+			return fmt.Errorf("node %s: %s did not answer within 60s (see %s/%s.log): %w", n.Name, name, n.LogDir(), name, last)
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }
 
 // importImages imports the image tarballs of the cluster's versions into
-// the node's containerd, once per node.
+// the node's containerd and CRI-O store, once per node.
 func (n *Node) importImages(ctx context.Context) error {
 	marker := filepath.Join(n.Dir(), "images-imported")
 	want := strings.Join(append(append([]string{}, n.cluster.Versions...), n.cluster.ExtraImages...), ",")
@@ -215,6 +245,7 @@ func (n *Node) importImages(ctx context.Context) error {
 		return nil
 	}
 	cache := n.cluster.cache()
+	var tarballs []string
 	for _, v := range n.cluster.Versions {
 		r, err := artifacts.Lookup(v)
 		if err != nil {
@@ -224,13 +255,19 @@ func (n *Node) importImages(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := n.Run(ctx, "ctr", "-n", "k8s.io", "images", "import", "--local", tarball); err != nil {
-			return fmt.Errorf("node %s: import images of %s: %w", n.Name, v, err)
+		tarballs = append(tarballs, tarball)
+	}
+	tarballs = append(tarballs, n.cluster.ExtraImages...)
+	for _, tarball := range tarballs {
+		if n.HasContainerd() {
+			if _, err := n.Run(ctx, "ctr", "-n", "k8s.io", "images", "import", "--local", tarball); err != nil {
+				return fmt.Errorf("node %s: import %s into containerd: %w", n.Name, tarball, err)
+			}
 		}
 	}
-	for _, tarball := range n.cluster.ExtraImages {
-		if _, err := n.Run(ctx, "ctr", "-n", "k8s.io", "images", "import", "--local", tarball); err != nil {
-			return fmt.Errorf("node %s: import %s: %w", n.Name, tarball, err)
+	if n.HasCRIO() {
+		if _, err := n.Run(ctx, append([]string{"crio-image-import"}, tarballs...)...); err != nil {
+			return fmt.Errorf("node %s: import %s into CRI-O's store: %w", n.Name, strings.Join(tarballs, ", "), err)
 		}
 	}
 	return writeFileAtomic(marker, []byte(want), 0o644)

@@ -95,11 +95,17 @@ func resolvConf() string { return "nameserver " + HostAddress + "\noptions timeo
 // SupervisorConfigFile is the name of the supervisor's config in a node dir.
 const SupervisorConfigFile = "supervisor.json"
 
-func supervisorConfig(dir, cgroupRoot string) supervisor.Config {
-	return supervisor.Config{
-		ContainerdConfig: filepath.Join(dir, "containerd.toml"),
+func supervisorConfig(dir, cgroupRoot string, containerd, crio bool) supervisor.Config {
+	c := supervisor.Config{
 		KubeletExtraArgs: []string{"--cgroup-root=" + cgroupRoot},
 		LogDir:           filepath.Join(dir, "logs"),
 		PIDFile:          filepath.Join(dir, "supervisor.pid"),
 	}
+	if containerd {
+		c.ContainerdConfig = filepath.Join(dir, "containerd.toml")
+	}
+	if crio {
+		c.CRIOConfig = filepath.Join(dir, crioConfigPath)
+	}
+	return c
 }

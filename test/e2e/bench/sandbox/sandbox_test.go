@@ -132,3 +132,40 @@ func TestDiffSnapshots(t *testing.T) {
 		t.Errorf("equal snapshots differ: %q", d)
 	}
 }
+
+func TestCRIOConfig(t *testing.T) {
+	cfg := crioConfig("registry.k8s.io/pause:3.10.2")
+	for _, want := range []string{
+		`listen = "/run/crio/crio.sock"`,
+		`cgroup_manager = "cgroupfs"`,
+		`runtime_path = "/usr/local/bin/bench-runc"`,
+		`monitor_path = "/usr/bin/conmon"`,
+		`pause_image = "registry.k8s.io/pause:3.10.2"`,
+		`plugin_dirs = ["/usr/lib/cni"]`,
+		`clean_shutdown_file = ""`,
+		"enable_nri = false",
+	} {
+		if !strings.Contains(cfg, want) {
+			t.Errorf("CRI-O config lacks %q:\n%s", want, cfg)
+		}
+	}
+	// Every runtime path must be on the node's own /run or binds, never a
+	// host path shared between nodes.
+	for _, line := range strings.Split(cfg, "\n") {
+		if strings.Contains(line, `"/run/`) && !strings.Contains(line, `"/run/crio`) && !strings.Contains(line, `"/run/runc"`) {
+			t.Errorf("CRI-O config line %q uses a /run path no node owns", line)
+		}
+	}
+	for _, r := range []string{RuntimeContainerd, RuntimeCRIO, RuntimeBoth} {
+		if err := checkRuntime(r); err != nil {
+			t.Errorf("checkRuntime(%q): %v", r, err)
+		}
+	}
+	if err := checkRuntime("docker"); err == nil || !strings.Contains(err.Error(), "use containerd, crio or containerd+crio") {
+		t.Errorf("checkRuntime(docker) = %v", err)
+	}
+	n := &Node{Runtime: RuntimeBoth}
+	if !n.HasContainerd() || !n.HasCRIO() || (&Node{}).HasCRIO() || !(&Node{}).HasContainerd() || (&Node{Runtime: RuntimeCRIO}).HasContainerd() {
+		t.Error("HasContainerd/HasCRIO disagree with Runtime")
+	}
+}

@@ -1,7 +1,8 @@
 // Package supervisor plays systemd for a sandbox node: it runs containerd,
-// and runs the kubelet the way kubeadm's kubelet.service drop-in does (with
-// the flags kubeadm writes to kubeadm-flags.env), restarting it when it exits,
-// when its configuration files or binary change, and on SIGHUP.
+// CRI-O or both, and runs the kubelet the way kubeadm's kubelet.service
+// drop-in does (with the flags kubeadm writes to kubeadm-flags.env),
+// restarting it when it exits, when its configuration files or binary
+// change, and on SIGHUP.
 package supervisor
 
 import (
@@ -13,7 +14,10 @@ import (
 // Config is the supervisor's configuration, written by the bench into the
 // node's directory.
 type Config struct {
-	ContainerdConfig string   `json:"containerdConfig"`
+	// ContainerdConfig, when set, runs containerd with this configuration.
+	ContainerdConfig string `json:"containerdConfig,omitempty"`
+	// CRIOConfig, when set, runs CRI-O with this configuration file.
+	CRIOConfig       string   `json:"crioConfig,omitempty"`
 	KubeletExtraArgs []string `json:"kubeletExtraArgs"`
 	LogDir           string   `json:"logDir"`
 	PIDFile          string   `json:"pidFile"`
@@ -41,4 +45,6 @@ const (
 	BootstrapKubeconfig = "/etc/kubernetes/bootstrap-kubelet.conf"
 	Kubeconfig          = "/etc/kubernetes/kubelet.conf"
 	ContainerdSocket    = "/run/containerd/containerd.sock"
+	CRIOBinary          = "/usr/local/bin/crio"
+	CRIOSocket          = "/run/crio/crio.sock"
 )

@@ -74,7 +74,36 @@ func (s *service) stop() {
 	}
 }
 
-// Run supervises containerd and the kubelet until ctx ends or SIGTERM.
+// runtime is a supervised container runtime and the socket that tells it
+// is serving.
+type runtime struct {
+	service
+	argv   []string
+	socket string
+}
+
+// runtimes lists the container runtimes cfg asks for, containerd first.
+func runtimes(cfg Config) []*runtime {
+	var rs []*runtime
+	if cfg.ContainerdConfig != "" {
+		rs = append(rs, &runtime{
+			service: service{name: "containerd", log: filepath.Join(cfg.LogDir, "containerd.log")},
+			argv:    []string{"/usr/local/bin/containerd", "--config", cfg.ContainerdConfig},
+			socket:  ContainerdSocket,
+		})
+	}
+	if cfg.CRIOConfig != "" {
+		rs = append(rs, &runtime{
+			service: service{name: "crio", log: filepath.Join(cfg.LogDir, "crio.log")},
+			argv:    []string{CRIOBinary, "--config", cfg.CRIOConfig, "--config-dir", ""},
+			socket:  CRIOSocket,
+		})
+	}
+	return rs
+}
+
+// Run supervises the container runtimes (containerd, CRI-O or both) and
+// the kubelet until ctx ends or SIGTERM.
 func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(out, "%s %s\n", time.Now().Format(time.RFC3339Nano), fmt.Sprintf(format, args...))
@@ -89,11 +118,13 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 
-	containerd := &service{name: "containerd", log: filepath.Join(cfg.LogDir, "containerd.log")}
+	rts := runtimes(cfg)
 	kubelet := &service{name: "kubelet", log: filepath.Join(cfg.LogDir, "kubelet.log")}
 	defer func() {
 		kubelet.stop()
-		containerd.stop()
+		for i := len(rts) - 1; i >= 0; i-- {
+			rts[i].stop()
+		}
 		logf("stopped")
 	}()
 
@@ -111,24 +142,28 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		}
 		exitedAt = time.Time{}
 	}
-	// ready: containerd's socket has appeared since containerd (re)started.
-	// As systemd's After=containerd.service, this orders the kubelet's
-	// start only: a socket moved away later (a test serving the CRI API
-	// elsewhere) does not hold the kubelet back.
-	ready := false
+	// ready: every runtime's socket has appeared since it (re)started. As
+	// systemd's After=containerd.service (or crio.service), this orders the
+	// kubelet's start only: a socket moved away later (a test serving the
+	// CRI API elsewhere) does not hold the kubelet back.
+	readySockets := map[string]bool{}
 	for {
-		if !containerd.running() {
-			if containerd.cmd != nil {
-				logf("containerd exited: %v; restarting", containerd.cmd.ProcessState)
-				time.Sleep(restartDelay)
+		ready := true
+		for _, rt := range rts {
+			if !rt.running() {
+				if rt.cmd != nil {
+					logf("%s exited: %v; restarting", rt.name, rt.cmd.ProcessState)
+					time.Sleep(restartDelay)
+				}
+				if err := rt.start(rt.argv); err != nil {
+					logf("%v", err)
+				}
+				readySockets[rt.socket] = false
 			}
-			if err := containerd.start([]string{"/usr/local/bin/containerd", "--config", cfg.ContainerdConfig}); err != nil {
-				logf("%v", err)
+			if !readySockets[rt.socket] && exists(rt.socket) {
+				readySockets[rt.socket] = true
 			}
-			ready = false
-		}
-		if !ready && exists(ContainerdSocket) {
-			ready = true
+			ready = ready && readySockets[rt.socket]
 		}
 		print := fingerprint()
 		changed := print != lastPrint
@@ -161,12 +196,22 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		case <-hup:
 			logf("SIGHUP: restarting kubelet")
 			kubelet.stop()
-			if exists(KubeletConfig) && ready {
+			if exists(KubeletConfig) && allReady(rts, readySockets) {
 				startKubelet()
 			}
 		case <-time.After(pollInterval):
 		}
 	}
+}
+
+// allReady reports whether every runtime's socket has appeared.
+func allReady(rts []*runtime, ready map[string]bool) bool {
+	for _, rt := range rts {
+		if !ready[rt.socket] {
+			return false
+		}
+	}
+	return true
 }
 
 func exists(p string) bool {

@@ -61,6 +61,7 @@ func moduleRoot() (string, error) {
 
 func artifactsCommand(g *globals) *cobra.Command {
 	var versions []string
+	var crio bool
 	cmd := &cobra.Command{
 		Use:   "artifacts",
 		Short: "Build (or reuse) every binary and image tarball the bench needs",
@@ -75,6 +76,12 @@ func artifactsCommand(g *globals) *cobra.Command {
 			if _, err := cache.EnsureAll(cmd.Context(), root, versions); err != nil {
 				return err
 			}
+			if crio {
+				if err := cache.EnsureCRIO(cmd.Context()); err != nil {
+					return err
+				}
+				fmt.Fprintf(g.out, "CRI-O %s: %s\n", artifacts.CRIOVersion, cache.CRIODir())
+			}
 			for _, v := range versions {
 				r, _ := artifacts.Lookup(v)
 				path, err := images.EnsureRelease(cmd.Context(), cache, r)
@@ -88,15 +95,17 @@ func artifactsCommand(g *globals) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringSliceVar(&versions, "versions", artifacts.KnownVersions(), "Kubernetes versions to build")
+	cmd.Flags().BoolVar(&crio, "crio", false, "also build CRI-O (crio, pinns and the image importer) for CRI-O nodes")
 	return cmd
 }
 
-// parseNodes turns "name[:version]" arguments into node options.
+// parseNodes turns "name[:version[:runtime]]" arguments into node options.
 func parseNodes(specs []string) []sandbox.NodeOptions {
 	var nodes []sandbox.NodeOptions
 	for _, s := range specs {
-		name, version, _ := strings.Cut(s, ":")
-		nodes = append(nodes, sandbox.NodeOptions{Name: name, Version: version})
+		name, rest, _ := strings.Cut(s, ":")
+		version, runtime, _ := strings.Cut(rest, ":")
+		nodes = append(nodes, sandbox.NodeOptions{Name: name, Version: version, Runtime: runtime})
 	}
 	return nodes
 }
@@ -128,7 +137,7 @@ func createCommand(g *globals) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringSliceVar(&nodes, "node", []string{"node1"}, "node as name[:kubernetes-version]; repeat for more")
+	cmd.Flags().StringSliceVar(&nodes, "node", []string{"node1"}, "node as name[:kubernetes-version[:runtime]] (runtime containerd, crio or containerd+crio); repeat for more")
 	cmd.Flags().StringSliceVar(&versions, "versions", nil, "Kubernetes versions whose images every node gets (default: the nodes' versions)")
 	cmd.Flags().StringSliceVar(&lbBackends, "lb-backends", nil, "nodes behind a host haproxy (controlPlaneEndpoint)")
 	cmd.Flags().IntVar(&lbPort, "lb-port", 6443, "port of the host haproxy")

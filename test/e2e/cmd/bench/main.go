@@ -9,10 +9,19 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"syscall"
+
+	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/supervisor"
 )
 
 func main() {
+	if filepath.Base(os.Args[0]) == supervisor.OCIRuntimeName {
+		// CRI-O's runtime on a CRI-O node: runc with oom_score_adj clamped.
+		err := supervisor.ClampedRuntime(os.Args[1:])
+		fmt.Fprintln(os.Stderr, supervisor.OCIRuntimeName+":", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCommand(os.Stdout, os.Stderr).ExecuteContext(ctx); err != nil {

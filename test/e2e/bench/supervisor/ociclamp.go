@@ -1,0 +1,208 @@
+package supervisor
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// OCIRuntimeName is the name CRI-O's runtime_path points at on a bench
+// node: a link to the bench binary, which then behaves as ClampedRuntime.
+const OCIRuntimeName = "bench-runc"
+
+// RealRuntime is the OCI runtime ClampedRuntime hands over to.
+const RealRuntime = "/usr/sbin/runc"
+
+// ClampedRuntime runs runc for CRI-O the way containerd's
+// restrict_oom_score_adj does for containerd: the bench runs without
+// CAP_SYS_RESOURCE, so an oom_score_adj below its own (CRI-O asks -998 for
+// every sandbox) would make runc fail. The OCI spec of `create` and `run`
+// (the bundle's config.json) and the process of `exec` (--process) are
+// raised to the current value first. It only returns on failure.
+func ClampedRuntime(args []string) error {
+	own, err := ownOOMScoreAdj()
+	if err != nil {
+		return err
+	}
+	for _, f := range specFiles(args) {
+		if err := clampFile(f.path, f.field, own); err != nil {
+			return err
+		}
+		if f.field[0] == "process" {
+			if err := editFile(f.path, dropHugepageLimits); err != nil {
+				return err
+			}
+		}
+	}
+	argv := append([]string{RealRuntime}, args...)
+	return syscall.Exec(RealRuntime, argv, os.Environ())
+}
+
+type specFile struct {
+	path  string
+	field []string // JSON path of oomScoreAdj
+}
+
+// specFiles finds the files of runc's command line that carry an
+// oom_score_adj: --bundle's config.json and --process.
+func specFiles(args []string) []specFile {
+	var out []specFile
+	value := func(i int, name string) (string, bool) {
+		a := args[i]
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v, true
+		}
+		if a == name && i+1 < len(args) {
+			return args[i+1], true
+		}
+		return "", false
+	}
+	for i := range args {
+		for _, b := range []string{"--bundle", "-b"} {
+			if v, ok := value(i, b); ok {
+				out = append(out, specFile{filepath.Join(v, "config.json"), []string{"process", "oomScoreAdj"}})
+			}
+		}
+		for _, p := range []string{"--process", "-p"} {
+			if v, ok := value(i, p); ok {
+				out = append(out, specFile{v, []string{"oomScoreAdj"}})
+			}
+		}
+	}
+	return out
+}
+
+// clampFile raises the oomScoreAdj at field of the JSON file at path to at
+// least min, keeping everything else as it was.
+func clampFile(path string, field []string, min int) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read OCI spec %s: %w", path, err)
+	}
+	out, changed, err := clampJSON(b, field, min)
+	if err != nil || !changed {
+		if err != nil {
+			return fmt.Errorf("OCI spec %s: %w", path, err)
+		}
+		return nil
+	}
+	tmp := path + ".clamp"
+	if err := os.WriteFile(tmp, out, 0o600); err != nil {
+		return fmt.Errorf("write OCI spec %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+// clampJSON returns doc with the number at field raised to min, and whether
+// it changed. A missing field is left missing.
+func clampJSON(doc []byte, field []string, min int) ([]byte, bool, error) {
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &root); err != nil {
+		return nil, false, err
+	}
+	obj := root
+	var parents []map[string]json.RawMessage
+	for _, k := range field[:len(field)-1] {
+		raw, ok := obj[k]
+		if !ok {
+			return doc, false, nil
+		}
+		var next map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &next); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", k, err)
+		}
+		parents = append(parents, obj)
+		obj = next
+	}
+	last := field[len(field)-1]
+	raw, ok := obj[last]
+	if !ok {
+		return doc, false, nil
+	}
+	var v int
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return nil, false, fmt.Errorf("%s: %w", strings.Join(field, "."), err)
+	}
+	if v >= min {
+		return doc, false, nil
+	}
+	obj[last] = json.RawMessage(strconv.Itoa(min))
+	// Write the changed objects back up the path.
+	for i := len(parents) - 1; i >= 0; i-- {
+		b, err := json.Marshal(obj)
+		if err != nil {
+			return nil, false, err
+		}
+		parents[i][field[i]] = b
+		obj = parents[i]
+	}
+	out, err := json.Marshal(obj)
+	return out, true, err
+}
+
+// dropHugepageLimits removes linux.resources.hugepageLimits from an OCI
+// spec: CRI-O sets one for every huge page size the kernel offers, and
+// runc then fails on a host whose hugetlb cgroup nodes cannot use (as on
+// this bench's cgroup v1 hosts; containerd sets none unless asked).
+func dropHugepageLimits(doc []byte) ([]byte, bool, error) {
+	var root map[string]json.RawMessage
+	if err := json.Unmarshal(doc, &root); err != nil {
+		return nil, false, err
+	}
+	var linux, resources map[string]json.RawMessage
+	if raw, ok := root["linux"]; !ok || json.Unmarshal(raw, &linux) != nil {
+		return doc, false, nil
+	}
+	if raw, ok := linux["resources"]; !ok || json.Unmarshal(raw, &resources) != nil {
+		return doc, false, nil
+	}
+	if _, ok := resources["hugepageLimits"]; !ok {
+		return doc, false, nil
+	}
+	delete(resources, "hugepageLimits")
+	var err error
+	if linux["resources"], err = json.Marshal(resources); err != nil {
+		return nil, false, err
+	}
+	if root["linux"], err = json.Marshal(linux); err != nil {
+		return nil, false, err
+	}
+	out, err := json.Marshal(root)
+	return out, true, err
+}
+
+// editFile rewrites the JSON file at path with edit when it changes it.
+func editFile(path string, edit func([]byte) ([]byte, bool, error)) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("read OCI spec %s: %w", path, err)
+	}
+	out, changed, err := edit(b)
+	if err != nil {
+		return fmt.Errorf("OCI spec %s: %w", path, err)
+	}
+	if !changed {
+		return nil
+	}
+	tmp := path + ".edit"
+	if err := os.WriteFile(tmp, out, 0o600); err != nil {
+		return fmt.Errorf("write OCI spec %s: %w", path, err)
+	}
+	return os.Rename(tmp, path)
+}
+
+func ownOOMScoreAdj() (int, error) {
+	b, err := os.ReadFile("/proc/self/oom_score_adj")
+	if err != nil {
+		return 0, fmt.Errorf("read own oom_score_adj: %w", err)
+	}
+	v, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0, fmt.Errorf("read own oom_score_adj: %w", err)
+	}
+	return v, nil
+}
