@@ -46,7 +46,7 @@ type Node struct {
 	// Runtime is the node's container runtime (RuntimeContainerd when empty).
 	Runtime   string `json:"runtime,omitempty"`
 	HolderPID int    `json:"holderPID"`
-	Cut       bool `json:"cut,omitempty"`
+	Cut       bool   `json:"cut,omitempty"`
 
 	cluster *Cluster
 }
