@@ -79,22 +79,7 @@ func specFiles(args []string) []specFile {
 // clampFile raises the oomScoreAdj at field of the JSON file at path to at
 // least min, keeping everything else as it was.
 func clampFile(path string, field []string, min int) error {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Errorf("read OCI spec %s: %w", path, err)
-	}
-	out, changed, err := clampJSON(b, field, min)
-	if err != nil || !changed {
-		if err != nil {
-			return fmt.Errorf("OCI spec %s: %w", path, err)
-		}
-		return nil
-	}
-	tmp := path + ".clamp"
-	if err := os.WriteFile(tmp, out, 0o600); err != nil {
-		return fmt.Errorf("write OCI spec %s: %w", path, err)
-	}
-	return os.Rename(tmp, path)
+	return editFile(path, func(doc []byte) ([]byte, bool, error) { return clampJSON(doc, field, min) })
 }
 
 // clampJSON returns doc with the number at field raised to min, and whether
