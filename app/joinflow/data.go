@@ -59,6 +59,12 @@ type Data struct {
 	// its progress in the state file; resuming continues an interrupted
 	// one; marked says the state file says so.
 	fullRun, resuming, marked bool
+	// apiServerAfterEtcd holds the kube-apiserver manifest back from
+	// control-plane-prepare/control-plane until etcd-join has its local
+	// member promoted and serving (a whole join on local etcd that runs
+	// both phases). Written earlier, the API server would start against a
+	// member that is not there yet and wait in gRPC's reconnect back-off.
+	apiServerAfterEtcd bool
 }
 
 // NewData prepares a run.

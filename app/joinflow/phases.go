@@ -2,6 +2,7 @@ package joinflow
 
 import (
 	"context"
+	"slices"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
@@ -77,6 +78,9 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 		return d, err
 	}
 	skip := append(append([]string{}, o.SkipPhases...), o.Config.Join.SkipPhases...)
+	d.apiServerAfterEtcd = !slices.ContainsFunc(skip, func(s string) bool {
+		return s == "etcd-join" || s == "control-plane-prepare" || s == "control-plane-prepare/control-plane"
+	})
 	if err := Runner(o.Out).Run(ctx, d, skip); err != nil {
 		return d, d.rollBack(ctx, err)
 	}

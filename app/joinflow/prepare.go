@@ -97,6 +97,10 @@ func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) 
 		{constants.KubeScheduler, func(o manifests.Options) (*corev1.Pod, error) { return o.Scheduler(d.cluster) }},
 	}
 	for _, b := range builders {
+		if b.name == constants.KubeAPIServer && d.holdAPIServer() {
+			out.Infof("the %s manifest is written once the local etcd member serves (etcd-join)", constants.KubeAPIServer)
+			continue
+		}
 		opts, err := d.manifestOptions(ctx, out, b.name)
 		if err != nil {
 			return err
@@ -110,6 +114,26 @@ func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) 
 		}
 	}
 	return nil
+}
+
+// holdAPIServer says whether the kube-apiserver manifest waits for
+// etcd-join (see Data.apiServerAfterEtcd).
+func (d *Data) holdAPIServer() bool {
+	return d.apiServerAfterEtcd && !d.DryRun && d.cluster != nil && d.cluster.Etcd.External == nil
+}
+
+// writeAPIServerManifest writes the kube-apiserver manifest of this
+// control plane.
+func (d *Data) writeAPIServerManifest(ctx context.Context, out progress.Phase) error {
+	opts, err := d.manifestOptions(ctx, out, constants.KubeAPIServer)
+	if err != nil {
+		return err
+	}
+	pod, err := opts.APIServer(d.cluster, d.localEndpoint())
+	if err != nil {
+		return err
+	}
+	return d.writeManifest(out, constants.KubeAPIServer, pod)
 }
 
 // manifestOptions are the manifest inputs of component beyond the cluster

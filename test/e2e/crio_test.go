@@ -117,9 +117,23 @@ func checkInstanceSocket(t *testing.T, n *sandbox.Node, socket string) {
 // CRI-O store, read from the store's own record.
 func crioContainers(t *testing.T, n *sandbox.Node) int {
 	t.Helper()
-	b, err := n.ReadFile(context.Background(), "/var/lib/containers/storage/overlay-containers/containers.json")
-	must(t, err, "read CRI-O's container record on %s", n.Name)
-	var cs []json.RawMessage
-	must(t, json.Unmarshal(b, &cs), "parse CRI-O's container record on %s", n.Name)
-	return len(cs)
+	// containers-storage keeps durable containers under the graph root and
+	// volatile ones under the run root, each in a *containers.json record;
+	// a record that was never written holds none.
+	list, err := n.Run(context.Background(), "find", "/var/lib/containers/storage", "/run/containers/storage", "-name", "*containers.json")
+	must(t, err, "find CRI-O's container records on %s", n.Name)
+	total := 0
+	for _, p := range strings.Fields(list) {
+		b, err := n.ReadFile(context.Background(), p)
+		must(t, err, "read CRI-O's container record %s on %s", p, n.Name)
+		var cs []json.RawMessage
+		must(t, json.Unmarshal(b, &cs), "parse CRI-O's container record %s on %s", p, n.Name)
+		t.Logf("%s: %s holds %d containers", n.Name, p, len(cs))
+		total += len(cs)
+	}
+	if total == 0 {
+		tree, _ := n.Run(context.Background(), "find", "/var/lib/containers/storage", "/run/containers/storage", "-maxdepth", "2")
+		t.Logf("%s: no container in containers-storage; its top levels:\n%s", n.Name, tree)
+	}
+	return total
 }

@@ -22,14 +22,23 @@ const RealRuntime = "/usr/sbin/runc"
 // CAP_SYS_RESOURCE, so an oom_score_adj below its own (CRI-O asks -998 for
 // every sandbox) would make runc fail. The OCI spec of `create` and `run`
 // (the bundle's config.json) and the process of `exec` (--process) are
-// raised to the current value first. It only returns on failure.
+// raised to the current value first, and their capabilities cut down to
+// the bench's own bounding set. It only returns on failure.
 func ClampedRuntime(args []string) error {
 	own, err := ownOOMScoreAdj()
 	if err != nil {
 		return err
 	}
+	bounding, err := ownBoundingSet()
+	if err != nil {
+		return err
+	}
 	for _, f := range specFiles(args) {
 		if err := clampFile(f.path, f.field, own); err != nil {
+			return err
+		}
+		process := f.field[:len(f.field)-1]
+		if err := editFile(f.path, func(doc []byte) ([]byte, bool, error) { return capsWithin(doc, process, bounding) }); err != nil {
 			return err
 		}
 		if f.field[0] == "process" {

@@ -103,3 +103,41 @@ func TestDropHugepageLimits(t *testing.T) {
 		t.Fatal("a spec without huge page limits was changed")
 	}
 }
+
+func TestCapsWithin(t *testing.T) {
+	all := `["CAP_CHOWN","CAP_SYS_RESOURCE","CAP_NET_ADMIN","CAP_FUTURE_THING"]`
+	// Every capability but CAP_SYS_RESOURCE (bit 24), as on the bench.
+	bounding := uint64(0x1fffeffffff)
+	cases := []struct {
+		name    string
+		doc     string
+		field   []string
+		changed bool
+		want    string
+	}{
+		{"privileged spec", `{"process":{"capabilities":{"bounding":` + all + `,"effective":` + all + `,"ambient":[]}}}`, []string{"process"}, true,
+			`{"process":{"capabilities":{"ambient":[],"bounding":["CAP_CHOWN","CAP_NET_ADMIN","CAP_FUTURE_THING"],"effective":["CAP_CHOWN","CAP_NET_ADMIN","CAP_FUTURE_THING"]}}}`},
+		{"exec process", `{"args":["sh"],"capabilities":{"permitted":["CAP_SYS_RESOURCE"]}}`, nil, true,
+			`{"args":["sh"],"capabilities":{"permitted":[]}}`},
+		{"within already", `{"process":{"capabilities":{"bounding":["CAP_CHOWN"]}}}`, []string{"process"}, false,
+			`{"process":{"capabilities":{"bounding":["CAP_CHOWN"]}}}`},
+		{"no capabilities", `{"process":{"args":["x"]}}`, []string{"process"}, false, `{"process":{"args":["x"]}}`},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, changed, err := capsWithin([]byte(c.doc), c.field, bounding)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if changed != c.changed || string(out) != c.want {
+				t.Fatalf("got %s (changed %v), want %s (changed %v)", out, changed, c.want, c.changed)
+			}
+		})
+	}
+	if capabilityBit("CAP_SYS_RESOURCE") != 24 || capabilityBit("CAP_CHECKPOINT_RESTORE") != 40 {
+		t.Fatal("capability table out of order")
+	}
+	if _, err := ownBoundingSet(); err != nil {
+		t.Fatal(err)
+	}
+}
