@@ -15,7 +15,7 @@ E2E_FULL_TIMEOUT ?= 300m
 E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict|TestRootlessControlPlane|TestEtcdDisasterDataLost|TestEtcdDisasterAllControlPlanesLost|TestKubeDNSMigratesToCoreDNS|TestSwap|TestExternalCA|TestIPVS|TestCRIDockerdSocket|TestDualStack|TestFileDiscovery|TestExternalEtcd
 E2E_RUN ?= ^($(E2E_CI_SET))$$
 
-.PHONY: build test vet fmt-check fuzz e2e e2e-full e2e-faults artifacts e2e-clean root-check up down bench-init bench-join bench-upgrade
+.PHONY: build test vet fmt-check fuzz e2e e2e-full e2e-faults artifacts e2e-clean root-check up down bench bench-init bench-join bench-upgrade
 
 build:
 	CGO_ENABLED=0 $(GO) build -o $(BIN)/bench ./test/e2e/cmd/bench
@@ -80,21 +80,21 @@ up: root-check build
 down: root-check build
 	$(BIN)/bench delete
 
-# Side-by-side init benchmark: this kubeadm and upstream kubeadm v1.37.1,
-# alternately, on fresh sandbox nodes (BENCH_RUNS each, default 5).
-# Side-by-side upgrade benchmark: upgrade apply v1.36.3 -> v1.37.1 on a fresh
-# single control plane, this kubeadm and upstream kubeadm v1.37.1 alternately.
-bench-upgrade: root-check build
+# The side-by-side benchmark: this kubeadm and upstream kubeadm v1.37.1,
+# alternately, on fresh sandbox nodes, BENCH_RUNS runs each (default 5):
+# init (with its timeline), worker and control-plane joins, single-node and
+# HA upgrades, parallel joins. One table on stdout; JSON, Markdown and a
+# chart in _artifacts/bench/. BENCH_ONLY picks sections (a regexp of
+# init|worker-join|control-plane-join|upgrade|ha-upgrade|parallel-joins).
+BENCH_ONLY ?= .
+bench: root-check build
 	$(BIN)/bench artifacts
-	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchUpgrade ./test/e2e/ || rc=$$?; \
+	rc=0; BENCH_OUT=$(CURDIR)/_artifacts/bench $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 300m -run 'TestBench$$/$(BENCH_ONLY)' ./test/e2e/ || rc=$$?; \
 	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc
 
-bench-join: root-check build
-	$(BIN)/bench artifacts
-	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchJoin ./test/e2e/ || rc=$$?; \
-	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc
-
-bench-init: root-check build
-	$(BIN)/bench artifacts
-	rc=0; $(GO) test -tags 'e2e benchmarks' -count=1 -v -timeout 60m -run TestBenchInit ./test/e2e/ || rc=$$?; \
-	$(BIN)/bench clean >/dev/null || rc=1; exit $$rc
+bench-init:
+	$(MAKE) bench BENCH_ONLY='^init$$'
+bench-join:
+	$(MAKE) bench BENCH_ONLY='join'
+bench-upgrade:
+	$(MAKE) bench BENCH_ONLY='upgrade'
