@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
 
 	utilnet "k8s.io/apimachinery/pkg/util/net"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
@@ -28,6 +30,13 @@ func (LocalHost) Hostname() (string, error) { return os.Hostname() }
 
 // DetectCRISocket probes the known runtime sockets.
 func (LocalHost) DetectCRISocket() (string, error) { return cri.Detect(cri.Answers) }
+
+// RecordedCRISocket is the runtime endpoint init or join recorded for the
+// kubelet in /var/lib/kubelet/instance-config.yaml, or "" when there is
+// none.
+func (LocalHost) RecordedCRISocket() string {
+	return cri.RecordedSocket(filepath.Join(constants.KubeletDir, constants.KubeletInstanceFile))
+}
 
 // DefaultRouteIP returns the address of the default route's interface in
 // the family asked for (IPv6 when ipv6), chosen as upstream chooses it

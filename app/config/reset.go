@@ -80,8 +80,17 @@ func (c *Reset) Validate() error {
 	if c.host == nil {
 		return nil
 	}
-	s, err := c.host.DetectCRISocket()
+	host := c.host
 	c.host = nil
+	// The socket this node's kubelet was set up with comes first: with
+	// several runtimes running, detection alone cannot choose.
+	if r, ok := host.(interface{ RecordedCRISocket() string }); ok {
+		if s := r.RecordedCRISocket(); s != "" {
+			c.Reset.CRISocket = s
+			return nil
+		}
+	}
+	s, err := host.DetectCRISocket()
 	if err != nil {
 		c.Warnings = append(c.Warnings, fmt.Sprintf("%v: the pods of this node are not removed", err))
 		return nil

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
 func TestLoadReset(t *testing.T) {
@@ -60,5 +62,53 @@ func TestLoadReset(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// recordingHost is a node whose kubelet was set up with a CRI socket,
+// where detection finds two runtimes.
+type recordingHost struct {
+	host
+	recorded string
+}
+
+func (h recordingHost) RecordedCRISocket() string { return h.recorded }
+
+func TestResetPrefersTheRecordedCRISocket(t *testing.T) {
+	twoRuntimes := host{criErr: errors.New("found several container runtimes")}
+	cases := []struct {
+		name, want string
+		host       Host
+		warned     bool
+	}{
+		{"recorded socket", "unix:///var/run/crio/crio.sock", recordingHost{twoRuntimes, "unix:///var/run/crio/crio.sock"}, false},
+		{"nothing recorded, detection fails", "", recordingHost{twoRuntimes, ""}, true},
+		{"nothing recorded, one runtime", "unix:///var/run/containerd/containerd.sock", recordingHost{host{}, ""}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := NewReset()
+			r.Default(c.host)
+			if err := r.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			if r.Reset.CRISocket != c.want || (len(r.Warnings) > 0) != c.warned {
+				t.Errorf("criSocket %q, warnings %v; want %q, warned %v", r.Reset.CRISocket, r.Warnings, c.want, c.warned)
+			}
+		})
+	}
+}
+
+func TestRecordedSocketFile(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "instance-config.yaml")
+	if s := cri.RecordedSocket(p); s != "" {
+		t.Errorf("a missing file gave %q", s)
+	}
+	if err := os.WriteFile(p, []byte("apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\ncontainerRuntimeEndpoint: \"unix:///var/run/crio/crio.sock\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s := cri.RecordedSocket(p); s != "unix:///var/run/crio/crio.sock" {
+		t.Errorf("got %q", s)
 	}
 }

@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"time"
+
+	"sigs.k8s.io/yaml"
 )
 
 // KnownEndpoints are probed, in this order, when no socket is configured.
@@ -56,4 +59,21 @@ func Normalize(socket string) (string, string) {
 		return socket, ""
 	}
 	return "unix://" + socket, fmt.Sprintf("the CRI socket %q has no URL scheme; using %q", socket, "unix://"+socket)
+}
+
+// RecordedSocket reads the containerRuntimeEndpoint of the kubelet
+// instance configuration at path (instance-config.yaml, as init and join
+// write it); "" when the file or the field is missing or unreadable.
+func RecordedSocket(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	var ic struct {
+		ContainerRuntimeEndpoint string `json:"containerRuntimeEndpoint"`
+	}
+	if yaml.Unmarshal(b, &ic) != nil {
+		return ""
+	}
+	return ic.ContainerRuntimeEndpoint
 }

@@ -3,11 +3,8 @@ package upgradeflow
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
-
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
@@ -83,14 +80,8 @@ func sleepCtx(ctx context.Context, d time.Duration) bool {
 // criSocket is the runtime endpoint the kubelet of this node uses, from
 // its instance-config.yaml, or the one detected here.
 func (d *Data) criSocket() string {
-	kubeletDir := d.KubeletDir
-	var ic struct {
-		ContainerRuntimeEndpoint string `json:"containerRuntimeEndpoint"`
-	}
-	if b, err := os.ReadFile(filepath.Join(kubeletDir, constants.KubeletInstanceFile)); err == nil {
-		if yaml.Unmarshal(b, &ic) == nil && ic.ContainerRuntimeEndpoint != "" {
-			return ic.ContainerRuntimeEndpoint
-		}
+	if s := cri.RecordedSocket(filepath.Join(d.KubeletDir, constants.KubeletInstanceFile)); s != "" {
+		return s
 	}
 	s, err := d.DetectRuntime()
 	if err != nil {
