@@ -12,7 +12,7 @@ E2E_FAULTS_TIMEOUT ?= 150m
 E2E_FULL_TIMEOUT ?= 300m
 # `make e2e` (and so CI) runs a representative set of the scenarios;
 # `make e2e-full` runs them all. README.md lists which is which.
-E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict|TestRootlessControlPlane|TestEtcdDisasterDataLost|TestEtcdDisasterAllControlPlanesLost|TestKubeDNSMigratesToCoreDNS|TestSwap|TestExternalCA|TestIPVS|TestCRIDockerdSocket|TestDualStack|TestFileDiscovery|TestExternalEtcd
+E2E_CI_SET := TestSandboxNodesRunStaticPods|TestInitResumesAndBuildsAControlPlane|TestHAClusterSurvivesLosingAControlPlane|TestParallelControlPlaneJoins|TestJoinRefusals|TestUpgradeRollsBackABrokenAPIServer|TestUpgradeHACluster|TestResetRejoinAndDay2|TestKindDrivesKubeadm|TestClusterAPIDrivesKubeadm|TestCallersConfigsGetUpstreamsVerdict|TestRootlessControlPlane|TestEtcdDisasterDataLost|TestEtcdDisasterAllControlPlanesLost|TestKubeDNSMigratesToCoreDNS|TestSwap|TestExternalCA|TestIPVS|TestCRIDockerdSocket|TestDualStack|TestFileDiscovery|TestExternalEtcd|TestCRIO
 E2E_RUN ?= ^($(E2E_CI_SET))$$
 
 .PHONY: build test vet fmt-check fuzz e2e e2e-full e2e-faults artifacts e2e-clean root-check up down bench bench-init bench-join bench-upgrade
