@@ -464,7 +464,8 @@ func listFiles(t *testing.T, dir string) []string {
 
 // TestControlPlaneJoinStartsAPIServerAfterEtcd checks the order of a whole
 // control-plane join on local etcd: the kube-apiserver manifest is written
-// by etcd-join once the new member is a voter and answers, after the etcd
+// by etcd-join once the new member is a voter and answers (with the
+// controller-manager's and the scheduler's), after the etcd
 // manifest, not by control-plane-prepare before the kubelet starts.
 func TestControlPlaneJoinStartsAPIServerAfterEtcd(t *testing.T) {
 	n := newFakeNode(t, true)
@@ -474,9 +475,9 @@ func TestControlPlaneJoinStartsAPIServerAfterEtcd(t *testing.T) {
 	}
 	n.checkJoined(true)
 	log := out.String()
-	held := strings.Index(log, "the kube-apiserver manifest is written once the local etcd member serves")
+	held := strings.Index(log, "are written once the local etcd member serves")
 	promoted := strings.Index(log, "was promoted to voter")
-	written := strings.LastIndex(log, "kube-apiserver.yaml")
+	written := min(strings.LastIndex(log, "kube-apiserver.yaml"), strings.LastIndex(log, "kube-controller-manager.yaml"), strings.LastIndex(log, "kube-scheduler.yaml"))
 	if held < 0 || promoted < 0 || written < promoted {
 		t.Errorf("want the API server's manifest held back (%d), then the member promoted (%d), then the manifest written (%d):\n%s", held, promoted, written, log)
 	}

@@ -78,7 +78,7 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 		return d, err
 	}
 	skip := append(append([]string{}, o.SkipPhases...), o.Config.Join.SkipPhases...)
-	d.apiServerAfterEtcd = !slices.ContainsFunc(skip, func(s string) bool {
+	d.controlPlaneAfterEtcd = !slices.ContainsFunc(skip, func(s string) bool {
 		return s == "etcd-join" || s == "control-plane-prepare" || s == "control-plane-prepare/control-plane"
 	})
 	if err := Runner(o.Out).Run(ctx, d, skip); err != nil {

@@ -88,6 +88,18 @@ func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
 }
 
 func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) error {
+	if d.holdControlPlane() {
+		out.Infof("the manifests of %s, %s and %s are written once the local etcd member serves (etcd-join)",
+			constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler)
+		return nil
+	}
+	return d.writeControlPlaneManifests(ctx, out)
+}
+
+// writeControlPlaneManifests writes the static Pod manifests of this
+// control plane's kube-apiserver, kube-controller-manager and
+// kube-scheduler.
+func (d *Data) writeControlPlaneManifests(ctx context.Context, out progress.Phase) error {
 	builders := []struct {
 		name  string
 		build func(manifests.Options) (*corev1.Pod, error)
@@ -97,10 +109,6 @@ func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) 
 		{constants.KubeScheduler, func(o manifests.Options) (*corev1.Pod, error) { return o.Scheduler(d.cluster) }},
 	}
 	for _, b := range builders {
-		if b.name == constants.KubeAPIServer && d.holdAPIServer() {
-			out.Infof("the %s manifest is written once the local etcd member serves (etcd-join)", constants.KubeAPIServer)
-			continue
-		}
 		opts, err := d.manifestOptions(ctx, out, b.name)
 		if err != nil {
 			return err
@@ -116,24 +124,10 @@ func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) 
 	return nil
 }
 
-// holdAPIServer says whether the kube-apiserver manifest waits for
-// etcd-join (see Data.apiServerAfterEtcd).
-func (d *Data) holdAPIServer() bool {
-	return d.apiServerAfterEtcd && !d.DryRun && d.cluster != nil && d.cluster.Etcd.External == nil
-}
-
-// writeAPIServerManifest writes the kube-apiserver manifest of this
-// control plane.
-func (d *Data) writeAPIServerManifest(ctx context.Context, out progress.Phase) error {
-	opts, err := d.manifestOptions(ctx, out, constants.KubeAPIServer)
-	if err != nil {
-		return err
-	}
-	pod, err := opts.APIServer(d.cluster, d.localEndpoint())
-	if err != nil {
-		return err
-	}
-	return d.writeManifest(out, constants.KubeAPIServer, pod)
+// holdControlPlane says whether the control-plane manifests wait for
+// etcd-join (see Data.controlPlaneAfterEtcd).
+func (d *Data) holdControlPlane() bool {
+	return d.controlPlaneAfterEtcd && !d.DryRun && d.cluster != nil && d.cluster.Etcd.External == nil
 }
 
 // manifestOptions are the manifest inputs of component beyond the cluster

@@ -117,6 +117,13 @@ func timedKubeadm(t *testing.T, n *sandbox.Node, binary string, args ...string) 
 	if err != nil {
 		t.Fatalf("%s %s on %s: %v\n%s", binary, strings.Join(args, " "), n.Name, err, out)
 	}
+	if binary == "kubeadm" && os.Getenv("BENCH_PHASES") != "" {
+		for _, l := range strings.Split(string(out), "\n") {
+			if strings.Contains(l, "done in") || strings.Contains(l, " after ") {
+				t.Logf("  %s: %s", n.Name, l)
+			}
+		}
+	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	return cost{wall: wall, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), rssMiB: float64(ru.Maxrss) / 1024}
 }
