@@ -59,15 +59,6 @@ type Data struct {
 	// its progress in the state file; resuming continues an interrupted
 	// one; marked says the state file says so.
 	fullRun, resuming, marked bool
-	// controlPlaneAfterEtcd holds the kube-apiserver, controller-manager
-	// and scheduler manifests back from control-plane-prepare/control-plane
-	// until etcd-join has its local member promoted and serving (a whole
-	// join on local etcd that runs both phases). Written earlier, the API
-	// server would start against a member that is not there yet and wait
-	// in gRPC's reconnect back-off, and the controller-manager and the
-	// scheduler, finding no API server, would exit into the kubelet's
-	// crash-loop back-off.
-	controlPlaneAfterEtcd bool
 }
 
 // NewData prepares a run.

@@ -138,15 +138,5 @@ func runEtcdJoin(ctx context.Context, out progress.Phase, d *Data) error {
 		return err
 	}
 	out.Infof("etcd member %s joined as a learner and was promoted to voter after %s", node.Name, d.Now().Sub(startAt).Round(10*time.Millisecond))
-	if !d.holdControlPlane() {
-		return nil
-	}
-	// Every voter, the new one included, answers before the API server
-	// that talks to it starts, with the components that talk to it.
-	hctx, cancel := withTimeout(ctx, timeout)
-	defer cancel()
-	if err := c.Healthy(hctx); err != nil {
-		return fmt.Errorf("etcd after promoting member %s: %w", node.Name, err)
-	}
-	return d.writeControlPlaneManifests(ctx, out)
+	return nil
 }

@@ -1,7 +1,6 @@
 package joinflow
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -460,25 +459,4 @@ func listFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return files
-}
-
-// TestControlPlaneJoinStartsAPIServerAfterEtcd checks the order of a whole
-// control-plane join on local etcd: the kube-apiserver manifest is written
-// by etcd-join once the new member is a voter and answers (with the
-// controller-manager's and the scheduler's), after the etcd
-// manifest, not by control-plane-prepare before the kubelet starts.
-func TestControlPlaneJoinStartsAPIServerAfterEtcd(t *testing.T) {
-	n := newFakeNode(t, true)
-	var out bytes.Buffer
-	if _, err := n.run(true, &progress.Human{W: &out}); err != nil {
-		t.Fatalf("join: %v\n%s", err, out.String())
-	}
-	n.checkJoined(true)
-	log := out.String()
-	held := strings.Index(log, "are written once the local etcd member serves")
-	promoted := strings.Index(log, "was promoted to voter")
-	written := min(strings.LastIndex(log, "kube-apiserver.yaml"), strings.LastIndex(log, "kube-controller-manager.yaml"), strings.LastIndex(log, "kube-scheduler.yaml"))
-	if held < 0 || promoted < 0 || written < promoted {
-		t.Errorf("want the API server's manifest held back (%d), then the member promoted (%d), then the manifest written (%d):\n%s", held, promoted, written, log)
-	}
 }

@@ -2,7 +2,6 @@ package joinflow
 
 import (
 	"context"
-	"slices"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
 	"github.com/kubeadm-cleanroom/kubeadm/app/workflow"
@@ -78,9 +77,6 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 		return d, err
 	}
 	skip := append(append([]string{}, o.SkipPhases...), o.Config.Join.SkipPhases...)
-	d.controlPlaneAfterEtcd = !slices.ContainsFunc(skip, func(s string) bool {
-		return s == "etcd-join" || s == "control-plane-prepare" || s == "control-plane-prepare/control-plane"
-	})
 	if err := Runner(o.Out).Run(ctx, d, skip); err != nil {
 		return d, d.rollBack(ctx, err)
 	}

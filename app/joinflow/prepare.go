@@ -88,18 +88,6 @@ func runKubeconfig(_ context.Context, out progress.Phase, d *Data) error {
 }
 
 func runControlPlaneManifests(ctx context.Context, out progress.Phase, d *Data) error {
-	if d.holdControlPlane() {
-		out.Infof("the manifests of %s, %s and %s are written once the local etcd member serves (etcd-join)",
-			constants.KubeAPIServer, constants.KubeControllerManager, constants.KubeScheduler)
-		return nil
-	}
-	return d.writeControlPlaneManifests(ctx, out)
-}
-
-// writeControlPlaneManifests writes the static Pod manifests of this
-// control plane's kube-apiserver, kube-controller-manager and
-// kube-scheduler.
-func (d *Data) writeControlPlaneManifests(ctx context.Context, out progress.Phase) error {
 	builders := []struct {
 		name  string
 		build func(manifests.Options) (*corev1.Pod, error)
@@ -122,12 +110,6 @@ func (d *Data) writeControlPlaneManifests(ctx context.Context, out progress.Phas
 		}
 	}
 	return nil
-}
-
-// holdControlPlane says whether the control-plane manifests wait for
-// etcd-join (see Data.controlPlaneAfterEtcd).
-func (d *Data) holdControlPlane() bool {
-	return d.controlPlaneAfterEtcd && !d.DryRun && d.cluster != nil && d.cluster.Etcd.External == nil
 }
 
 // manifestOptions are the manifest inputs of component beyond the cluster
