@@ -34,24 +34,35 @@ func TestBench(t *testing.T) {
 	if v, err := strconv.Atoi(os.Getenv("BENCH_RUNS")); err == nil && v > 0 {
 		runs = v
 	}
-	r := &report.Report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machineName(), Runs: runs}
+	// The upgrades and the parallel joins take minutes a run:
+	// BENCH_RUNS_HEAVY gives them fewer runs (default BENCH_RUNS).
+	heavy := runs
+	if v, err := strconv.Atoi(os.Getenv("BENCH_RUNS_HEAVY")); err == nil && v > 0 {
+		heavy = v
+	}
+	r := &report.Report{Date: time.Now().UTC().Format("2006-01-02"), Machine: machineName(), Runs: runs, HeavyRuns: heavy}
 	tl := &timelines{}
 	start := time.Now()
 	sections := []struct {
-		name string
-		run  func(*testing.T, *report.Report, int)
+		name  string
+		run   func(*testing.T, *report.Report, int)
+		heavy bool
 	}{
-		{"init", func(t *testing.T, r *report.Report, runs int) { benchInit(t, r, tl, runs) }},
-		{"worker-join", benchWorkerJoin},
-		{"control-plane-join", benchControlPlaneJoin},
-		{"upgrade", benchUpgrade},
-		{"ha-upgrade", benchHAUpgrade},
-		{"parallel-joins", benchParallelJoins},
+		{"init", func(t *testing.T, r *report.Report, runs int) { benchInit(t, r, tl, runs) }, false},
+		{"worker-join", benchWorkerJoin, false},
+		{"control-plane-join", benchControlPlaneJoin, false},
+		{"upgrade", benchUpgrade, true},
+		{"ha-upgrade", benchHAUpgrade, true},
+		{"parallel-joins", benchParallelJoins, true},
 	}
 	for _, s := range sections {
 		t.Run(s.name, func(t *testing.T) {
 			begin := time.Now()
-			s.run(t, r, runs)
+			n := runs
+			if s.heavy {
+				n = heavy
+			}
+			s.run(t, r, n)
 			t.Logf("section %s took %s", s.name, time.Since(begin).Round(time.Second))
 		})
 	}

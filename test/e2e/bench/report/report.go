@@ -35,10 +35,12 @@ type Figure struct {
 
 // Report is one benchmark run.
 type Report struct {
-	Date    string    `json:"date"`
-	Machine string    `json:"machine"`
-	Runs    int       `json:"runsPerTool"`
-	Figures []*Figure `json:"figures"`
+	Date    string `json:"date"`
+	Machine string `json:"machine"`
+	Runs    int    `json:"runsPerTool"`
+	// HeavyRuns is the runs per tool of the upgrades and parallel joins.
+	HeavyRuns int       `json:"heavyRunsPerTool,omitempty"`
+	Figures   []*Figure `json:"figures"`
 }
 
 // Figure returns the figure called name, adding it (with unit) if new.
@@ -101,7 +103,7 @@ func (r *Report) Ratio(f *Figure) float64 {
 	return o.Median / ref.Median
 }
 
-func (s Stats) cell(unit string) string {
+func (s Stats) cell() string {
 	if !s.present {
 		return "-"
 	}
@@ -133,7 +135,7 @@ func (r *Report) rows() [][]string {
 				met = map[bool]string{true: "yes", false: "no"}[ratio <= f.Goal]
 			}
 		}
-		rows = append(rows, []string{f.Name, f.Unit, Summary(f.Runs[Ours]).cell(f.Unit), Summary(f.Runs[Upstream]).cell(f.Unit), rs, goal, met})
+		rows = append(rows, []string{f.Name, f.Unit, Summary(f.Runs[Ours]).cell(), Summary(f.Runs[Upstream]).cell(), rs, goal, met})
 	}
 	return rows
 }
@@ -148,7 +150,7 @@ func (r *Report) Table() string {
 		}
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "benchmark %s on %s, %d runs per tool (ours = this kubeadm, upstream = kubeadm v1.37.1)\n", r.Date, r.Machine, r.Runs)
+	fmt.Fprintf(&b, "benchmark %s on %s, %s (ours = this kubeadm, upstream = kubeadm v1.37.1)\n", r.Date, r.Machine, r.runsText())
 	for _, row := range rows {
 		for i, c := range row {
 			fmt.Fprintf(&b, "%-*s  ", width[i], c)
@@ -166,7 +168,7 @@ func (r *Report) Table() string {
 // Markdown renders the report as a Markdown table.
 func (r *Report) Markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Benchmark of %s on %s, %d runs per tool (ours = this kubeadm, upstream = kubeadm v1.37.1).\n\n", r.Date, r.Machine, r.Runs)
+	fmt.Fprintf(&b, "Benchmark of %s on %s, %s (ours = this kubeadm, upstream = kubeadm v1.37.1).\n\n", r.Date, r.Machine, r.runsText())
 	for i, row := range r.rows() {
 		b.WriteString("| " + strings.Join(row, " | ") + " |\n")
 		if i == 0 {
@@ -184,6 +186,13 @@ func (r *Report) Markdown() string {
 		}
 	}
 	return b.String()
+}
+
+func (r *Report) runsText() string {
+	if r.HeavyRuns == 0 || r.HeavyRuns == r.Runs {
+		return fmt.Sprintf("%d runs per tool", r.Runs)
+	}
+	return fmt.Sprintf("%d runs per tool (%d for the upgrades and parallel joins)", r.Runs, r.HeavyRuns)
 }
 
 // JSON renders the report, every run included.
