@@ -4,14 +4,15 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -110,8 +111,9 @@ func writeBenchReport(t *testing.T, r *report.Report, tl *timelines) {
 
 // cost is what one kubeadm command took: wall time, CPU time (user +
 // system) and peak resident set, from the kernel's accounting of the
-// process (wait4's rusage; the nsenter and shell that exec into it are
-// the same process).
+// process (wait4's rusage, taken by `bench rusage`, which starts the tool:
+// a process the test binary starts itself would inherit the test's own
+// high-water mark).
 type cost struct {
 	wall, cpu time.Duration
 	rssMiB    float64
@@ -120,11 +122,20 @@ type cost struct {
 // timedKubeadm runs binary args on n and returns its cost.
 func timedKubeadm(t *testing.T, n *sandbox.Node, binary string, args ...string) cost {
 	t.Helper()
-	cmd, err := n.Command(context.Background(), append([]string{binary}, args...)...)
+	cmd, err := n.Command(context.Background(), append([]string{env.benchBinary, "rusage", "--", binary}, args...)...)
 	must(t, err, "command")
+	pr, pw, err := os.Pipe()
+	must(t, err, "pipe")
+	defer pr.Close()
+	cmd.ExtraFiles = []*os.File{pw}
+	var report []byte
+	read := make(chan struct{})
+	go func() { report, _ = io.ReadAll(pr); close(read) }()
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	wall := time.Since(start)
+	pw.Close()
+	<-read
 	if err != nil {
 		t.Fatalf("%s %s on %s: %v\n%s", binary, strings.Join(args, " "), n.Name, err, out)
 	}
@@ -135,8 +146,11 @@ func timedKubeadm(t *testing.T, n *sandbox.Node, binary string, args ...string) 
 			}
 		}
 	}
-	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
-	return cost{wall: wall, cpu: time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), rssMiB: float64(ru.Maxrss) / 1024}
+	var ru struct {
+		UserNs, SystemNs, MaxRSSKiB int64
+	}
+	must(t, json.Unmarshal(report, &ru), "read bench rusage's report %q", report)
+	return cost{wall: wall, cpu: time.Duration(ru.UserNs + ru.SystemNs), rssMiB: float64(ru.MaxRSSKiB) / 1024}
 }
 
 // addCost records a command's three figures under prefix.

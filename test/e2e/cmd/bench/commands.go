@@ -41,7 +41,7 @@ func newRootCommand(out, errOut io.Writer) *cobra.Command {
 		nodeOpCommand(g, "cut", "Disconnect a node from the network", func(ctx context.Context, n *sandbox.Node) error { return n.CutNetwork(ctx) }),
 		nodeOpCommand(g, "heal", "Reconnect a node cut from the network", func(ctx context.Context, n *sandbox.Node) error { return n.HealNetwork(ctx) }),
 		nodeOpCommand(g, "restart-kubelet", "Restart a node's kubelet, as systemctl restart kubelet would", func(_ context.Context, n *sandbox.Node) error { return n.RestartKubelet() }),
-		swapKubeletCommand(g), lbCommand(g), logsCommand(g), statusCommand(g), deleteCommand(g), cleanCommand(g), superviseCommand(g), httpGetCommand(g), dnsCheckCommand(g), serveCommand(g), probeCommand(g), upCommand(g),
+		swapKubeletCommand(g), lbCommand(g), logsCommand(g), statusCommand(g), deleteCommand(g), cleanCommand(g), superviseCommand(g), httpGetCommand(g), dnsCheckCommand(g), serveCommand(g), probeCommand(g), upCommand(g), rusageCommand(g),
 	)
 	return root
 }
