@@ -52,65 +52,38 @@ func ownBoundingSet() (uint64, error) {
 // holds itself; runc cannot grant what it lacks ("unable to apply caps").
 // Names this table does not know are kept.
 func capsWithin(doc []byte, field []string, bounding uint64) ([]byte, bool, error) {
-	var root map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &root); err != nil {
-		return nil, false, err
-	}
-	var parents []map[string]json.RawMessage
-	obj := root
-	for _, k := range field {
-		raw, ok := obj[k]
+	return editObject(doc, field, func(obj map[string]json.RawMessage) (bool, error) {
+		raw, ok := obj["capabilities"]
 		if !ok {
-			return doc, false, nil
+			return false, nil
 		}
-		var next map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &next); err != nil {
-			return nil, false, fmt.Errorf("%s: %w", k, err)
+		var sets map[string][]string
+		if err := json.Unmarshal(raw, &sets); err != nil {
+			return false, fmt.Errorf("capabilities: %w", err)
 		}
-		parents = append(parents, obj)
-		obj = next
-	}
-	raw, ok := obj["capabilities"]
-	if !ok {
-		return doc, false, nil
-	}
-	var sets map[string][]string
-	if err := json.Unmarshal(raw, &sets); err != nil {
-		return nil, false, fmt.Errorf("capabilities: %w", err)
-	}
-	changed := false
-	for _, set := range capabilitySets {
-		names, ok := sets[set]
-		if !ok {
-			continue
-		}
-		kept := make([]string, 0, len(names))
-		for _, n := range names {
-			if bit := capabilityBit(n); bit >= 0 && bounding&(1<<uint(bit)) == 0 {
-				changed = true
+		changed := false
+		for _, set := range capabilitySets {
+			names, ok := sets[set]
+			if !ok {
 				continue
 			}
-			kept = append(kept, n)
+			kept := make([]string, 0, len(names))
+			for _, n := range names {
+				if bit := capabilityBit(n); bit >= 0 && bounding&(1<<uint(bit)) == 0 {
+					changed = true
+					continue
+				}
+				kept = append(kept, n)
+			}
+			sets[set] = kept
 		}
-		sets[set] = kept
-	}
-	if !changed {
-		return doc, false, nil
-	}
-	var err error
-	if obj["capabilities"], err = json.Marshal(sets); err != nil {
-		return nil, false, err
-	}
-	for i := len(parents) - 1; i >= 0; i-- {
-		b, err := json.Marshal(obj)
-		if err != nil {
-			return nil, false, err
+		if !changed {
+			return false, nil
 		}
-		parents[i][field[i]] = b
-		obj = parents[i]
-	}
-	out, err := json.Marshal(obj)
-	return out, true, err
+		b, err := json.Marshal(sets)
+		obj["capabilities"] = b
+		return true, err
+	})
 }
 
 // capabilityBit is the bit of a capability name, or -1 when unknown.

@@ -34,17 +34,15 @@ func ClampedRuntime(args []string) error {
 		return err
 	}
 	for _, f := range specFiles(args) {
-		if err := clampFile(f.path, f.field, own); err != nil {
-			return err
-		}
-		process := f.field[:len(f.field)-1]
-		if err := editFile(f.path, func(doc []byte) ([]byte, bool, error) { return capsWithin(doc, process, bounding) }); err != nil {
-			return err
+		edits := []func([]byte) ([]byte, bool, error){
+			func(doc []byte) ([]byte, bool, error) { return clampJSON(doc, f.field, own) },
+			func(doc []byte) ([]byte, bool, error) { return capsWithin(doc, f.field[:len(f.field)-1], bounding) },
 		}
 		if f.field[0] == "process" {
-			if err := editFile(f.path, dropHugepageLimits); err != nil {
-				return err
-			}
+			edits = append(edits, dropHugepageLimits)
+		}
+		if err := editFile(f.path, edits...); err != nil {
+			return err
 		}
 	}
 	argv := append([]string{RealRuntime}, args...)
@@ -85,57 +83,25 @@ func specFiles(args []string) []specFile {
 	return out
 }
 
-// clampFile raises the oomScoreAdj at field of the JSON file at path to at
-// least min, keeping everything else as it was.
-func clampFile(path string, field []string, min int) error {
-	return editFile(path, func(doc []byte) ([]byte, bool, error) { return clampJSON(doc, field, min) })
-}
-
 // clampJSON returns doc with the number at field raised to min, and whether
 // it changed. A missing field is left missing.
 func clampJSON(doc []byte, field []string, min int) ([]byte, bool, error) {
-	var root map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &root); err != nil {
-		return nil, false, err
-	}
-	obj := root
-	var parents []map[string]json.RawMessage
-	for _, k := range field[:len(field)-1] {
-		raw, ok := obj[k]
-		if !ok {
-			return doc, false, nil
-		}
-		var next map[string]json.RawMessage
-		if err := json.Unmarshal(raw, &next); err != nil {
-			return nil, false, fmt.Errorf("%s: %w", k, err)
-		}
-		parents = append(parents, obj)
-		obj = next
-	}
 	last := field[len(field)-1]
-	raw, ok := obj[last]
-	if !ok {
-		return doc, false, nil
-	}
-	var v int
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return nil, false, fmt.Errorf("%s: %w", strings.Join(field, "."), err)
-	}
-	if v >= min {
-		return doc, false, nil
-	}
-	obj[last] = json.RawMessage(strconv.Itoa(min))
-	// Write the changed objects back up the path.
-	for i := len(parents) - 1; i >= 0; i-- {
-		b, err := json.Marshal(obj)
-		if err != nil {
-			return nil, false, err
+	return editObject(doc, field[:len(field)-1], func(obj map[string]json.RawMessage) (bool, error) {
+		raw, ok := obj[last]
+		if !ok {
+			return false, nil
 		}
-		parents[i][field[i]] = b
-		obj = parents[i]
-	}
-	out, err := json.Marshal(obj)
-	return out, true, err
+		var v int
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return false, fmt.Errorf("%s: %w", strings.Join(field, "."), err)
+		}
+		if v >= min {
+			return false, nil
+		}
+		obj[last] = json.RawMessage(strconv.Itoa(min))
+		return true, nil
+	})
 }
 
 // dropHugepageLimits removes linux.resources.hugepageLimits from an OCI
@@ -143,47 +109,73 @@ func clampJSON(doc []byte, field []string, min int) ([]byte, bool, error) {
 // runc then fails on a host whose hugetlb cgroup nodes cannot use (as on
 // this bench's cgroup v1 hosts; containerd sets none unless asked).
 func dropHugepageLimits(doc []byte) ([]byte, bool, error) {
+	return editObject(doc, []string{"linux", "resources"}, func(obj map[string]json.RawMessage) (bool, error) {
+		if _, ok := obj["hugepageLimits"]; !ok {
+			return false, nil
+		}
+		delete(obj, "hugepageLimits")
+		return true, nil
+	})
+}
+
+// editObject applies edit to the JSON object at path inside doc (doc
+// itself for an empty path) and, when edit changed it, returns doc with
+// that object written back up the path. A path that is missing is left
+// alone; one that is not an object is an error.
+func editObject(doc []byte, path []string, edit func(map[string]json.RawMessage) (bool, error)) ([]byte, bool, error) {
 	var root map[string]json.RawMessage
 	if err := json.Unmarshal(doc, &root); err != nil {
 		return nil, false, err
 	}
-	var linux, resources map[string]json.RawMessage
-	if raw, ok := root["linux"]; !ok || json.Unmarshal(raw, &linux) != nil {
-		return doc, false, nil
+	objs := []map[string]json.RawMessage{root}
+	for _, k := range path {
+		raw, ok := objs[len(objs)-1][k]
+		if !ok {
+			return doc, false, nil
+		}
+		var next map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &next); err != nil {
+			return nil, false, fmt.Errorf("%s: %w", k, err)
+		}
+		objs = append(objs, next)
 	}
-	if raw, ok := linux["resources"]; !ok || json.Unmarshal(raw, &resources) != nil {
-		return doc, false, nil
+	changed, err := edit(objs[len(objs)-1])
+	if err != nil || !changed {
+		return doc, false, err
 	}
-	if _, ok := resources["hugepageLimits"]; !ok {
-		return doc, false, nil
-	}
-	delete(resources, "hugepageLimits")
-	var err error
-	if linux["resources"], err = json.Marshal(resources); err != nil {
-		return nil, false, err
-	}
-	if root["linux"], err = json.Marshal(linux); err != nil {
-		return nil, false, err
+	for i := len(path) - 1; i >= 0; i-- {
+		b, err := json.Marshal(objs[i+1])
+		if err != nil {
+			return nil, false, err
+		}
+		objs[i][path[i]] = b
 	}
 	out, err := json.Marshal(root)
 	return out, true, err
 }
 
-// editFile rewrites the JSON file at path with edit when it changes it.
-func editFile(path string, edit func([]byte) ([]byte, bool, error)) error {
+// editFile rewrites the JSON file at path with the edits, in order, when
+// one of them changes it: one read and at most one write.
+func editFile(path string, edits ...func([]byte) ([]byte, bool, error)) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read OCI spec %s: %w", path, err)
 	}
-	out, changed, err := edit(b)
-	if err != nil {
-		return fmt.Errorf("OCI spec %s: %w", path, err)
+	changed := false
+	for _, edit := range edits {
+		out, c, err := edit(b)
+		if err != nil {
+			return fmt.Errorf("OCI spec %s: %w", path, err)
+		}
+		if c {
+			b, changed = out, true
+		}
 	}
 	if !changed {
 		return nil
 	}
 	tmp := path + ".edit"
-	if err := os.WriteFile(tmp, out, 0o600); err != nil {
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
 		return fmt.Errorf("write OCI spec %s: %w", path, err)
 	}
 	return os.Rename(tmp, path)

@@ -81,7 +81,8 @@ func TestClampFile(t *testing.T) {
 	if err := os.WriteFile(p, []byte(`{"process":{"oomScoreAdj":-998}}`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := clampFile(p, []string{"process", "oomScoreAdj"}, 5); err != nil {
+	clamp := func(doc []byte) ([]byte, bool, error) { return clampJSON(doc, []string{"process", "oomScoreAdj"}, 5) }
+	if err := editFile(p, clamp, dropHugepageLimits); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(p)
