@@ -71,6 +71,22 @@ type Data struct {
 	Result *JoinResult
 	// rootless prepares the components' users (RootlessControlPlane).
 	rootless *users.Rootless
+	// holdComponents says the controller-manager's and the scheduler's
+	// manifests wait for the API server (see heldManifests).
+	holdComponents bool
+	// heldManifests are the kube-controller-manager and kube-scheduler
+	// static Pods of a whole init, written by wait-control-plane once the
+	// API server is live. Started with it, both would find no API server
+	// (and then no RBAC rules for them) and wait out leader election's
+	// 2 s retries, which delays every controller, and so the node's
+	// addons, by seconds.
+	heldManifests []heldManifest
+}
+
+// heldManifest is a static Pod manifest written later in the run.
+type heldManifest struct {
+	name string
+	pod  *corev1.Pod
 }
 
 // JoinResult is the machine-readable outcome of init.

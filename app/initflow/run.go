@@ -2,6 +2,8 @@ package initflow
 
 import (
 	"context"
+	"slices"
+	"strings"
 )
 
 // Run runs init: every phase except the skipped ones, then records that
@@ -27,6 +29,9 @@ func Run(ctx context.Context, o Options) (*Data, error) {
 			}
 		}
 	}
+	d.holdComponents = !d.DryRun && !slices.ContainsFunc(skip, func(s string) bool {
+		return s == "wait-control-plane" || s == "control-plane" || strings.HasPrefix(s, "control-plane/")
+	})
 	if err := Runner(o.Out).Run(ctx, d, skip); err != nil {
 		return d, err
 	}

@@ -200,6 +200,9 @@ var runCoreDNS = apiPhase(func(ctx context.Context, out progress.Phase, d *Data,
 	if d.PrintManifest != nil {
 		return addons.Print(d.PrintManifest, objs.All())
 	}
+	if err := d.ensureRootCA(ctx, c); err != nil {
+		return err
+	}
 	if err := addons.Apply(ctx, c, objs.All()); err != nil {
 		return err
 	}
@@ -235,12 +238,36 @@ var runKubeProxy = apiPhase(func(ctx context.Context, out progress.Phase, d *Dat
 	if !d.DryRun {
 		objs.PrepareForApply(os.Environ(), d.cfg.KubeProxyRaw != nil)
 	}
+	if err := d.ensureRootCA(ctx, c); err != nil {
+		return err
+	}
 	if err := addons.Apply(ctx, c, objs.All()); err != nil {
 		return err
 	}
 	out.Infof("applied the kube-proxy addon")
 	return nil
 })
+
+// ensureRootCA creates kube-system's kube-root-ca.crt, which the addons'
+// Pods mount, as the controller manager would from its --root-ca-file
+// (see addons.EnsureRootCA). Without that file to read, it is left to
+// the controller manager.
+func (d *Data) ensureRootCA(ctx context.Context, c clientset.Interface) error {
+	if d.DryRun {
+		return nil
+	}
+	path := pki.CertPath(d.cfg.Cluster.CertificatesDir, constants.CACertAndKeyBaseName)
+	for _, a := range d.cfg.Cluster.ControllerManager.ExtraArgs {
+		if a.Name == "root-ca-file" {
+			path = a.Value
+		}
+	}
+	ca, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	return addons.EnsureRootCA(ctx, c, constants.KubeSystemNamespace, ca)
+}
 
 func runShowJoinCommand(_ context.Context, out progress.Phase, d *Data) error {
 	ca, err := d.caCert()

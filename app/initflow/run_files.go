@@ -133,8 +133,24 @@ func runControlPlane(component string) func(context.Context, progress.Phase, *Da
 		if err != nil {
 			return err
 		}
+		if d.holdComponents && name != constants.KubeAPIServer {
+			d.heldManifests = append(d.heldManifests, heldManifest{name: name, pod: pod})
+			out.Infof("the %s manifest is written once the API server is live (wait-control-plane)", name)
+			return nil
+		}
 		return d.writeManifest(out, name, pod)
 	}
+}
+
+// writeHeldManifests writes the manifests held back for the API server.
+func (d *Data) writeHeldManifests(out progress.Phase) error {
+	for _, m := range d.heldManifests {
+		if err := d.writeManifest(out, m.name, m.pod); err != nil {
+			return err
+		}
+	}
+	d.heldManifests = nil
+	return nil
 }
 
 // manifestOptions are the manifest inputs of component beyond the cluster

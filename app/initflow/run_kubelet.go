@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/controllersa"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletfinalize"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletstart"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/waitcontrolplane"
@@ -54,11 +55,51 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 		t.KubeletHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
 		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
 	}
-	if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort),
-		t.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
+	checks := waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort)
+	start := d.Now()
+	if len(d.heldManifests) > 0 {
+		// The API server first; then the components that talk to it.
+		if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks[:1], t.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
+			return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
+		}
+		if err := d.writeHeldManifests(out); err != nil {
+			return err
+		}
+		checks = checks[1:]
+	}
+	if len(checks) < 3 {
+		// The controller manager is starting: its controllers' accounts
+		// are made ahead of it while it does.
+		if err := d.ensureAdminBinding(ctx, out); err != nil {
+			return err
+		}
+		if err := d.createControllerAccounts(ctx, out); err != nil {
+			return err
+		}
+	}
+	if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks, t.ControlPlaneComponentHealthCheck.Duration-d.Now().Sub(start), waitcontrolplane.PollInterval, report); err != nil {
 		return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
 	}
 	return d.ensureAdminBinding(ctx, out)
+}
+
+// createControllerAccounts creates ahead the service accounts the
+// controller manager gives its controllers (see package controllersa).
+func (d *Data) createControllerAccounts(ctx context.Context, out progress.Phase) error {
+	if !controllersa.Applies(d.cfg.Cluster) {
+		return nil
+	}
+	client, err := d.Client(out)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := withTimeout(ctx, d.apiTimeout())
+	defer cancel()
+	if err := controllersa.Create(ctx, client); err != nil {
+		return err
+	}
+	out.Infof("created the service accounts of %d controllers of %s in %s", len(controllersa.Names), constants.KubeControllerManager, constants.KubeSystemNamespace)
+	return nil
 }
 
 func runKubeletFinalize(_ context.Context, out progress.Phase, d *Data) error {
