@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/controllersa"
 	"github.com/kubeadm-cleanroom/kubeadm/app/phases/kubeletfinalize"
@@ -57,7 +58,8 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 	}
 	checks := waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort)
 	start := d.Now()
-	if len(d.heldManifests) > 0 {
+	held := len(d.heldManifests) > 0
+	if held {
 		// The API server first; then the components that talk to it.
 		if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks[:1], t.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
 			return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
@@ -67,20 +69,27 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 		}
 		checks = checks[1:]
 	}
-	if len(checks) < 3 {
-		// The controller manager is starting: its controllers' accounts
-		// are made ahead of it while it does.
+	waitComponents := func(ctx context.Context) error {
+		if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks, t.ControlPlaneComponentHealthCheck.Duration-d.Now().Sub(start), waitcontrolplane.PollInterval, report); err != nil {
+			return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
+		}
+		return nil
+	}
+	if !held {
+		if err := waitComponents(ctx); err != nil {
+			return err
+		}
+		return d.ensureAdminBinding(ctx, out)
+	}
+	// While the controller manager and the scheduler start, admin.conf
+	// gets its rights and the controllers' accounts are made ahead of the
+	// controller manager.
+	return apiclient.Parallel(ctx, waitComponents, func(ctx context.Context) error {
 		if err := d.ensureAdminBinding(ctx, out); err != nil {
 			return err
 		}
-		if err := d.createControllerAccounts(ctx, out); err != nil {
-			return err
-		}
-	}
-	if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks, t.ControlPlaneComponentHealthCheck.Duration-d.Now().Sub(start), waitcontrolplane.PollInterval, report); err != nil {
-		return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
-	}
-	return d.ensureAdminBinding(ctx, out)
+		return d.createControllerAccounts(ctx, out)
+	})
 }
 
 // createControllerAccounts creates ahead the service accounts the
