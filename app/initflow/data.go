@@ -81,6 +81,8 @@ type Data struct {
 	// 2 s retries, which delays every controller, and so the node's
 	// addons, by seconds.
 	heldManifests []heldManifest
+	// rootCAMade says kube-system's kube-root-ca.crt exists (ensureRootCA).
+	rootCAMade bool
 }
 
 // heldManifest is a static Pod manifest written later in the run.

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
@@ -87,5 +88,32 @@ func TestComponentsWaitForTheAPIServer(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "manifests", name+".yaml")); err != nil {
 			t.Errorf("init phase control-plane: %v", err)
 		}
+	}
+}
+
+// TestRootCAMadeOnce checks the two addon phases of one init create
+// kube-system's kube-root-ca.crt with one request, from the CA file.
+func TestRootCAMadeOnce(t *testing.T) {
+	cfg := testConfig(t)
+	if err := os.MkdirAll(cfg.Cluster.CertificatesDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	ca := []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+	if err := os.WriteFile(filepath.Join(cfg.Cluster.CertificatesDir, "ca.crt"), ca, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c := fake.NewClientset()
+	d := &Data{cfg: cfg}
+	for range 2 {
+		if err := d.ensureRootCA(context.Background(), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(c.Actions()); n != 1 {
+		t.Errorf("%d requests, want 1: %v", n, c.Actions())
+	}
+	cm, err := c.CoreV1().ConfigMaps("kube-system").Get(context.Background(), "kube-root-ca.crt", metav1.GetOptions{})
+	if err != nil || cm.Data["ca.crt"] != string(ca) {
+		t.Errorf("kube-root-ca.crt: %v %v", cm, err)
 	}
 }

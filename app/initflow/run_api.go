@@ -253,7 +253,7 @@ var runKubeProxy = apiPhase(func(ctx context.Context, out progress.Phase, d *Dat
 // (see addons.EnsureRootCA). Without that file to read, it is left to
 // the controller manager.
 func (d *Data) ensureRootCA(ctx context.Context, c clientset.Interface) error {
-	if d.DryRun {
+	if d.DryRun || d.rootCAMade {
 		return nil
 	}
 	path := pki.CertPath(d.cfg.Cluster.CertificatesDir, constants.CACertAndKeyBaseName)
@@ -266,7 +266,11 @@ func (d *Data) ensureRootCA(ctx context.Context, c clientset.Interface) error {
 	if err != nil {
 		return nil
 	}
-	return addons.EnsureRootCA(ctx, c, constants.KubeSystemNamespace, ca)
+	if err := addons.EnsureRootCA(ctx, c, constants.KubeSystemNamespace, ca); err != nil {
+		return err
+	}
+	d.rootCAMade = true // both addon phases need it; one request is enough
+	return nil
 }
 
 func runShowJoinCommand(_ context.Context, out progress.Phase, d *Data) error {

@@ -57,24 +57,25 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 		return fmt.Errorf("the kubelet is not running or not healthy (check its log): %w", err)
 	}
 	checks := waitcontrolplane.ComponentChecks(ep.AdvertiseAddress, ep.BindPort)
-	start := d.Now()
+	deadline := d.Now().Add(t.ControlPlaneComponentHealthCheck.Duration)
+	waitFor := func(ctx context.Context, checks []waitcontrolplane.Check) error {
+		if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks, deadline.Sub(d.Now()), waitcontrolplane.PollInterval, report); err != nil {
+			return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
+		}
+		return nil
+	}
 	held := len(d.heldManifests) > 0
 	if held {
 		// The API server first; then the components that talk to it.
-		if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks[:1], t.ControlPlaneComponentHealthCheck.Duration, waitcontrolplane.PollInterval, report); err != nil {
-			return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
+		if err := waitFor(ctx, checks[:1]); err != nil {
+			return err
 		}
 		if err := d.writeHeldManifests(out); err != nil {
 			return err
 		}
 		checks = checks[1:]
 	}
-	waitComponents := func(ctx context.Context) error {
-		if err := waitcontrolplane.WaitAll(ctx, d.HTTPGet, checks, t.ControlPlaneComponentHealthCheck.Duration-d.Now().Sub(start), waitcontrolplane.PollInterval, report); err != nil {
-			return fmt.Errorf("the control plane did not come up (check the static Pods' logs in /var/log/pods): %w", err)
-		}
-		return nil
-	}
+	waitComponents := func(ctx context.Context) error { return waitFor(ctx, checks) }
 	if !held {
 		if err := waitComponents(ctx); err != nil {
 			return err

@@ -2,10 +2,8 @@ package addons
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 
@@ -46,12 +44,5 @@ func RootCAConfigMap(namespace string, rootCA []byte) *corev1.ConfigMap {
 // accounts through its rate-limited client). The object is the one the
 // publisher writes; one that exists already is left to the publisher.
 func EnsureRootCA(ctx context.Context, c clientset.Interface, namespace string, rootCA []byte) error {
-	cm := RootCAConfigMap(namespace, rootCA)
-	return apiclient.Retry(ctx, fmt.Sprintf("create ConfigMap %s/%s", namespace, cm.Name), func(ctx context.Context) error {
-		_, err := c.CoreV1().ConfigMaps(namespace).Create(ctx, cm, metav1.CreateOptions{})
-		if apierrors.IsAlreadyExists(err) {
-			return nil
-		}
-		return err
-	})
+	return apiclient.CreateIfNotExists(ctx, c.CoreV1().ConfigMaps(namespace), "ConfigMap", RootCAConfigMap(namespace, rootCA))
 }

@@ -13,11 +13,9 @@ package controllersa
 
 import (
 	"context"
-	"fmt"
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clientset "k8s.io/client-go/kubernetes"
 
@@ -59,16 +57,11 @@ func Applies(cfg *kubeadm.ClusterConfiguration) bool {
 // once.
 func Create(ctx context.Context, c clientset.Interface) error {
 	ops := make([]func(context.Context) error, 0, len(Names))
+	accounts := c.CoreV1().ServiceAccounts(constants.KubeSystemNamespace)
 	for _, name := range Names {
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: constants.KubeSystemNamespace}}
 		ops = append(ops, func(ctx context.Context) error {
-			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: constants.KubeSystemNamespace}}
-			return apiclient.Retry(ctx, fmt.Sprintf("create ServiceAccount %s/%s", sa.Namespace, name), func(ctx context.Context) error {
-				_, err := c.CoreV1().ServiceAccounts(sa.Namespace).Create(ctx, sa, metav1.CreateOptions{})
-				if apierrors.IsAlreadyExists(err) {
-					return nil
-				}
-				return err
-			})
+			return apiclient.CreateIfNotExists(ctx, accounts, "ServiceAccount", sa)
 		})
 	}
 	return apiclient.Parallel(ctx, ops...)
