@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -112,13 +113,47 @@ func (n *Node) linkBinaries(version string) error {
 	return nil
 }
 
-// InstallBinary copies a host file into the node's /usr/local/bin.
+// InstallBinary copies a host file into the node's /usr/local/bin, as cp
+// does: io.Copy between two files is copy_file_range, done in the kernel.
+// A binary written in one large write(2) is cached in larger folios, and a
+// process that runs it maps more of it: `kubeadm version` peaks at 64 MiB
+// of RSS against 40 MiB for the same bytes copied with cp. Upstream's
+// kubeadm runs from the file its build wrote, so both tools' peak RSS are
+// measured on binaries cached alike.
 func (n *Node) InstallBinary(src, name string) error {
-	b, err := os.ReadFile(src)
-	if err != nil {
+	dst := filepath.Join(n.Dir(), "bin", name)
+	if err := copyFileAtomic(src, dst, 0o755); err != nil {
 		return fmt.Errorf("node %s: install %s: %w", n.Name, name, err)
 	}
-	return writeFileAtomic(filepath.Join(n.Dir(), "bin", name), b, 0o755)
+	return nil
+}
+
+// copyFileAtomic copies src to path through a temporary file and a rename.
+func copyFileAtomic(src, path string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return fmt.Errorf("copy %s to %s: %w", src, tmp, err)
+	}
+	if err := out.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // boot starts the node: cgroups, the namespace holder, mounts, hostname,

@@ -2,6 +2,8 @@ package sandbox
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -167,5 +169,34 @@ func TestCRIOConfig(t *testing.T) {
 	n := &Node{Runtime: RuntimeBoth}
 	if !n.HasContainerd() || !n.HasCRIO() || (&Node{}).HasCRIO() || !(&Node{}).HasContainerd() || (&Node{Runtime: RuntimeCRIO}).HasContainerd() {
 		t.Error("HasContainerd/HasCRIO disagree with Runtime")
+	}
+}
+
+// TestCopyFileAtomic: the copy has the source's bytes and the mode, and no
+// temporary file stays behind.
+func TestCopyFileAtomic(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	if err := os.WriteFile(src, []byte("binary bytes"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(dir, "bin", "tool")
+	for i := 0; i < 2; i++ { // the second copy replaces the first
+		if err := copyFileAtomic(src, dst, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := os.ReadFile(dst)
+	if err != nil || string(b) != "binary bytes" {
+		t.Fatalf("copy = %q, %v", b, err)
+	}
+	if st, _ := os.Stat(dst); st.Mode().Perm() != 0o755 {
+		t.Errorf("mode = %v, want 0755", st.Mode().Perm())
+	}
+	if _, err := os.Stat(dst + ".tmp"); !os.IsNotExist(err) {
+		t.Errorf("temporary file left: %v", err)
+	}
+	if err := copyFileAtomic(filepath.Join(dir, "missing"), dst, 0o755); err == nil {
+		t.Error("copy of a missing file succeeded")
 	}
 }

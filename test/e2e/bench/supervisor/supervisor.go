@@ -128,7 +128,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 		logf("stopped")
 	}()
 
-	var lastPrint string
+	var seen kubeletFiles
 	var exitedAt time.Time // when the kubelet was seen to exit; zero while running or never started
 	startKubelet := func() {
 		args, err := KubeletArgs(exists, readEnvFile, cfg.KubeletExtraArgs)
@@ -165,9 +165,7 @@ func Run(ctx context.Context, cfg Config, out io.Writer) error {
 			}
 			ready = ready && readySockets[rt.socket]
 		}
-		print := fingerprint()
-		changed := print != lastPrint
-		lastPrint = print
+		changed := seen.update(fingerprint())
 		switch {
 		case !ready:
 			// kubelet.service runs After=containerd.service.
@@ -219,18 +217,46 @@ func exists(p string) bool {
 	return err == nil
 }
 
-// fingerprint identifies the content of every file whose change makes the
-// kubelet restart.
-func fingerprint() string {
-	var s string
-	for _, p := range []string{KubeletConfig, KubeadmFlagsEnv, DefaultsEnv, BootstrapKubeconfig, KubeletBinary} {
-		st, err := os.Stat(p)
-		if err != nil {
-			s += p + ":absent;"
-			continue
-		}
-		target, _ := filepath.EvalSymlinks(p)
-		s += fmt.Sprintf("%s:%s:%d:%d;", p, target, st.Size(), st.ModTime().UnixNano())
+// kubeletFiles identifies the content of the files whose change makes the
+// kubelet restart: its settings and binary, and apart its bootstrap
+// kubeconfig.
+type kubeletFiles struct {
+	settings, bootstrap string
+}
+
+// update records now and reports whether the kubelet must restart: its
+// settings or binary changed, or a bootstrap kubeconfig appeared or changed.
+// The bootstrap kubeconfig's removal is no change: join removes it once the
+// kubelet has its client certificate, the kubelet then runs on kubelet.conf,
+// and systemd would not restart it.
+func (k *kubeletFiles) update(now kubeletFiles) bool {
+	changed := now.settings != k.settings || (now.bootstrap != "" && now.bootstrap != k.bootstrap)
+	k.settings = now.settings
+	if now.bootstrap != "" {
+		k.bootstrap = now.bootstrap
 	}
-	return s
+	return changed
+}
+
+// fingerprint reads the files of kubeletFiles; an absent bootstrap
+// kubeconfig is "".
+func fingerprint() kubeletFiles {
+	var k kubeletFiles
+	for _, p := range []string{KubeletConfig, KubeadmFlagsEnv, DefaultsEnv, KubeletBinary} {
+		k.settings += fileStamp(p)
+	}
+	if exists(BootstrapKubeconfig) {
+		k.bootstrap = fileStamp(BootstrapKubeconfig)
+	}
+	return k
+}
+
+// fileStamp names p's target, size and modification time, or its absence.
+func fileStamp(p string) string {
+	st, err := os.Stat(p)
+	if err != nil {
+		return p + ":absent;"
+	}
+	target, _ := filepath.EvalSymlinks(p)
+	return fmt.Sprintf("%s:%s:%d:%d;", p, target, st.Size(), st.ModTime().UnixNano())
 }
