@@ -13,9 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
 
-	kubeadmapi "github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
 	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
-	"github.com/kubeadm-cleanroom/kubeadm/manifests"
 )
 
 func node(name string, cp, ready bool, kubelet string) *corev1.Node {
@@ -124,36 +122,33 @@ func TestMirrorWatcher(t *testing.T) {
 	}
 }
 
-// TestWaitSeesTheNewContainer: while the mirror Pod shows the new hash but
-// not yet its status (the kubelet's status sync lags after the API
-// server's restart), Wait ends once the runtime runs a container of the
-// new hash created after the manifest was written and the component
-// answers 200; a container from before, of another hash, or a component
-// that does not answer is not enough, and neither is a mirror Pod still at
-// the old hash.
+// TestWaitSeesTheNewContainer: while the mirror Pod still shows the old
+// hash (the kubelet has not synced it since the API server came back),
+// Wait ends once the runtime runs a container of the new hash created
+// after the manifest was written and the component answers 200; a
+// container from before, of another hash, or a component that does not
+// answer is not enough.
 func TestWaitSeesTheNewContainer(t *testing.T) {
 	pollInterval = time.Millisecond
 	before, after := time.Now().Add(-time.Minute), time.Now().Add(time.Minute)
 	isNew := func(h string) bool { return h == "new" }
 	tests := []struct {
 		name   string
-		mirror string
 		with   []cri.Running
 		health int
 		done   bool
 	}{
-		{"new container answers", "new", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 200, true},
-		{"mirror Pod still at the old hash", "old", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 200, false},
-		{"new container not ready yet", "new", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 500, false},
-		{"container made before the manifest", "new", []cri.Running{{ID: "c1", PodUID: "new", CreatedAt: before}}, 200, false},
-		{"old hash", "new", []cri.Running{{ID: "c1", PodUID: "old", CreatedAt: after}}, 200, false},
-		{"nothing runs", "new", nil, 200, false},
+		{"new container answers", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 200, true},
+		{"new container not ready yet", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 500, false},
+		{"container made before the manifest", []cri.Running{{ID: "c1", PodUID: "new", CreatedAt: before}}, 200, false},
+		{"old hash", []cri.Running{{ID: "c1", PodUID: "old", CreatedAt: after}}, 200, false},
+		{"nothing runs", nil, 200, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rt := &fakeRuntime{with: tt.with}
 			var asked []string
-			w := &mirrorWatcher{client: fake.NewClientset(mirror("kube-apiserver", "cp1", "x", tt.mirror, false)), nodeName: "cp1",
+			w := &mirrorWatcher{client: fake.NewClientset(mirror("kube-apiserver", "cp1", "x", "old", true)), nodeName: "cp1",
 				criSocket: "unix:///fake.sock", dial: func(context.Context, string) (Runtime, error) { return rt, nil },
 				health: map[string]string{"kube-apiserver": "https://10.0.0.1:6443/readyz"},
 				get:    func(_ context.Context, url string) (int, error) { asked = append(asked, url); return tt.health, nil }}
@@ -164,49 +159,11 @@ func TestWaitSeesTheNewContainer(t *testing.T) {
 				t.Fatalf("Wait = %v, want done %v", err, tt.done)
 			}
 			if want := map[string]string{"io.kubernetes.pod.name": "kube-apiserver-cp1", "io.kubernetes.pod.namespace": "kube-system",
-				"io.kubernetes.container.name": "kube-apiserver"}; tt.mirror == "new" && !maps.Equal(rt.asked, want) {
+				"io.kubernetes.container.name": "kube-apiserver"}; !maps.Equal(rt.asked, want) {
 				t.Errorf("asked the runtime for %v, want %v", rt.asked, want)
 			}
 			if tt.done && (len(asked) == 0 || asked[0] != "https://10.0.0.1:6443/readyz") {
 				t.Errorf("health asked at %v", asked)
-			}
-		})
-	}
-}
-
-// TestSettledStateWaitsForMissingMirrorPods: preflight waits while a
-// control-plane mirror Pod is missing (its kubelet replaces it after an
-// upgrade of that node), and gives the state back as it is after
-// settleTimeout.
-func TestSettledStateWaitsForMissingMirrorPods(t *testing.T) {
-	defer func(d time.Duration) { settleTimeout = d }(settleTimeout)
-	for _, tt := range []struct {
-		name        string
-		appears     bool
-		wantMissing int
-	}{
-		{"the scheduler's mirror Pod comes back", true, 0},
-		{"it never does", false, 1},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			settleTimeout = 1500 * time.Millisecond
-			c := fake.NewClientset(node("cp1", true, true, "v1.37.1"),
-				mirror("etcd", "cp1", "x:3.7.0-0", "e", true), mirror("kube-apiserver", "cp1", "x:v1.37.1", "a", true),
-				mirror("kube-controller-manager", "cp1", "x:v1.37.1", "c", true))
-			if tt.appears {
-				go func() {
-					time.Sleep(500 * time.Millisecond)
-					c.CoreV1().Pods("kube-system").Create(context.Background(), mirror("kube-scheduler", "cp1", "x:v1.37.1", "s", true), metav1.CreateOptions{})
-				}()
-			}
-			d := &Data{Options: Options{Timeouts: kubeadmapi.SetTimeoutDefaults(nil)}}
-			d.lcp.Etcd = &manifests.EtcdNode{Name: "cp1"}
-			state, err := d.settledState(context.Background(), phaseOut(), c)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if m := state.MissingStaticPods(true); len(m) != tt.wantMissing {
-				t.Errorf("missing %v, want %d", m, tt.wantMissing)
 			}
 		})
 	}

@@ -113,9 +113,8 @@ func (d *Data) preflightWorker(out progress.Phase, cluster *kubeadm.ClusterConfi
 var settleTimeout = time.Minute
 
 // settledState reads the cluster state, waiting up to settleTimeout for
-// every control-plane node and Pod to be there and Ready (a mirror Pod is
-// missing for a moment while its kubelet replaces it); what is still
-// missing or not Ready then is for the health checks to report.
+// every control-plane node and Pod to be Ready; what is still not Ready
+// then is for the health checks to report.
 func (d *Data) settledState(ctx context.Context, out progress.Phase, c clientset.Interface) (*ClusterState, error) {
 	deadline := time.Now().Add(settleTimeout)
 	told := false
@@ -123,15 +122,11 @@ func (d *Data) settledState(ctx context.Context, out progress.Phase, c clientset
 		actx, cancel := d.withAPITimeout(ctx)
 		state, err := ReadClusterState(actx, c)
 		cancel()
-		if err != nil {
-			return nil, err
-		}
-		missing := state.MissingStaticPods(d.lcp.Etcd != nil)
-		if len(state.NotReady)+len(state.Unready)+len(missing) == 0 || time.Now().After(deadline) {
-			return state, nil
+		if err != nil || len(state.NotReady)+len(state.Unready) == 0 || time.Now().After(deadline) {
+			return state, err
 		}
 		if !told {
-			out.Infof("waiting up to %s for %s to be there and Ready", settleTimeout, strings.Join(append(append(state.NotReady, state.Unready...), missing...), ", "))
+			out.Infof("waiting up to %s for %s to be Ready", settleTimeout, strings.Join(append(state.NotReady, state.Unready...), ", "))
 			told = true
 		}
 		select {

@@ -87,11 +87,9 @@ func (w *mirrorWatcher) Hash(ctx context.Context, component string) (string, err
 	return p.Annotations[mirrorHashAnnotation], nil
 }
 
-// Wait polls the mirror Pod until its hash is accepted and the component
-// is ready: the mirror Pod is Ready, or its status shows the container
-// running and the component answers, or the container runtime runs the
-// accepted Pod's new container and the component answers (runsNew), which
-// does not wait for the kubelet to report the Pod's status. A container of
+// Wait polls the mirror Pod until its hash is accepted and it is Ready, or
+// the container runtime until it runs the accepted Pod's new container and
+// the component answers (runsNew), whichever comes first. A container of
 // the accepted Pod that keeps failing ends the wait early, with the
 // container's own reason. etcd is followed on the member itself.
 func (w *mirrorWatcher) Wait(ctx context.Context, component string, manifest []byte, accept func(string) bool) error {
@@ -104,13 +102,16 @@ func (w *mirrorWatcher) Wait(ctx context.Context, component string, manifest []b
 		if err := w.crashLoop(ctx, component, since); err != nil {
 			return err
 		}
+		if w.runsNew(ctx, component, since, accept) {
+			return nil
+		}
 		p, err := w.pod(ctx, component)
 		switch {
 		case err != nil:
 			last = fmt.Errorf("read mirror Pod %s/%s-%s: %w", constants.KubeSystemNamespace, component, w.nodeName, err)
 		case !accept(p.Annotations[mirrorHashAnnotation]):
 			last = fmt.Errorf("mirror Pod %s still runs the previous manifest", p.Name)
-		case podReady(p) || w.runningAndHealthy(ctx, component, p) || w.runsNew(ctx, component, since, accept):
+		case podReady(p) || w.runningAndHealthy(ctx, component, p):
 			return nil
 		default:
 			if err := crashLooping(p); err != nil {
@@ -179,10 +180,10 @@ func (w *mirrorWatcher) runningAndHealthy(ctx context.Context, component string,
 // runsNew reports whether the container runtime runs a container of the
 // component's static Pod created after since, whose Pod UID (for a static
 // Pod, its manifest's hash) accept approves, and the component answers 200
-// on its local health endpoint. After its own restart an API server's
-// mirror Pod shows the new hash once the kubelet syncs the Pod again (its
-// startup probe, 10 s in), but the Pod's status only at the kubelet's next
-// status sync, up to 20 s later.
+// on its local health endpoint. It tells that the new manifest runs without
+// the mirror Pod: after its own restart an API server's mirror Pod shows
+// the new hash only once the kubelet syncs the Pod again (its startup probe,
+// 10 s in), and its status later still (the kubelet's status sync).
 func (w *mirrorWatcher) runsNew(ctx context.Context, component string, since time.Time, accept func(string) bool) bool {
 	url, ok := w.health[component]
 	if !ok || w.get == nil || w.criSocket == "" {
