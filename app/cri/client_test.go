@@ -151,10 +151,6 @@ func TestContainers(t *testing.T) {
 	if err != nil || !slices.Equal(ids, []string{"old-api"}) {
 		t.Fatalf("RunningContainers = %v, %v", ids, err)
 	}
-	with, err := c.RunningWith(ctx, map[string]string{LabelPodUID: "hash2"})
-	if err != nil || len(with) != 1 || with[0].ID != "other" || with[0].PodUID != "hash2" {
-		t.Fatalf("RunningWith = %+v, %v", with, err)
-	}
 	if err := c.StopContainer(ctx, "old-api", 0); err != nil {
 		t.Fatal(err)
 	}

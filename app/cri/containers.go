@@ -29,31 +29,6 @@ func (c *Client) RunningContainers(ctx context.Context, podUID string) ([]string
 	return ids, nil
 }
 
-// Running is a running container: its ID, the kubelet UID of its pod (for
-// a static Pod, the manifest's hash) and when it was created.
-type Running struct {
-	ID, PodUID string
-	CreatedAt  time.Time
-}
-
-// RunningWith lists the running containers that have all of labels.
-func (c *Client) RunningWith(ctx context.Context, labels map[string]string) ([]Running, error) {
-	cctx, cancel := c.callCtx(ctx)
-	defer cancel()
-	resp, err := c.runtime.ListContainers(cctx, &runtimeapi.ListContainersRequest{Filter: &runtimeapi.ContainerFilter{
-		State:         &runtimeapi.ContainerStateValue{State: runtimeapi.ContainerState_CONTAINER_RUNNING},
-		LabelSelector: labels,
-	}})
-	if err != nil {
-		return nil, wrapCall(err, "list running containers through %s", c.endpoint)
-	}
-	var out []Running
-	for _, ct := range resp.GetContainers() {
-		out = append(out, Running{ID: ct.GetId(), PodUID: ct.GetLabels()[LabelPodUID], CreatedAt: time.Unix(0, ct.GetCreatedAt())})
-	}
-	return out, nil
-}
-
 // StopContainer stops a container, killing it after timeout seconds.
 func (c *Client) StopContainer(ctx context.Context, id string, timeout int64) error {
 	cctx, cancel := c.callCtx(ctx)

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/constants"
@@ -62,10 +61,6 @@ type Step struct {
 	// server without its etcd hangs the kubelet's requests for half a
 	// minute, and the kubelet makes one before it starts a static Pod.
 	StopFirst []string
-	// StopWith are components stopped at the same time as this one, when
-	// their own later step will change them: they share one wait for the
-	// kubelet to let go of the stopped Pods.
-	StopWith []string
 }
 
 // Rollout rewrites control-plane static Pods one after the other and puts
@@ -180,21 +175,14 @@ func (r *Rollout) Run(ctx context.Context, steps []Step) error {
 			// Stopped, then rewritten: the kubelet starts a static Pod at
 			// once only when no Pod of that name is still terminating, and
 			// otherwise looks again 10 to 15 s later.
-			together := append([]string{s.Component}, r.toChange(steps, s.StopWith)...)
-			as, err := r.stopTogether(ctx, together)
-			for _, a := range as {
-				if a.old == nil {
-					continue
-				}
+			a, err := r.stop(ctx, s.Component)
+			if a.old != nil {
 				done = append(done, a)
-				if a.component != s.Component {
-					stopped[a.component] = a
-				}
 			}
 			if err != nil {
 				return r.rollback(ctx, done, &Failure{Component: s.Component, Err: err})
 			}
-			oldHash = as[0].oldHash
+			oldHash = a.oldHash
 		}
 		if err := r.Manifests.Write(s.Component, s.Target); err != nil {
 			return r.rollback(ctx, done, &Failure{Component: s.Component, Err: err})
@@ -227,64 +215,26 @@ func (r *Rollout) keep(ctx context.Context, component string, cur []byte) (appli
 
 // stop takes a component's manifest away after keeping it.
 func (r *Rollout) stop(ctx context.Context, component string) (applied, error) {
-	as, err := r.stopTogether(ctx, []string{component})
-	return as[0], err
-}
-
-// toChange returns the components among names whose step in steps will
-// change their manifest.
-func (r *Rollout) toChange(steps []Step, names []string) []string {
-	var out []string
-	for _, s := range steps {
-		if !slices.Contains(names, s.Component) {
-			continue
-		}
-		if cur, err := r.Manifests.Read(s.Component); err == nil && !bytes.Equal(cur, s.Target) {
-			out = append(out, s.Component)
-		}
+	cur, err := r.Manifests.Read(component)
+	if err != nil {
+		return applied{}, err
 	}
-	return out
-}
-
-// stopTogether takes the components' manifests away after keeping them,
-// then waits until each has stopped. It returns one applied per component,
-// in order; a component's old manifest is nil when it was not taken away.
-func (r *Rollout) stopTogether(ctx context.Context, components []string) ([]applied, error) {
-	as := make([]applied, len(components))
-	for i, c := range components {
-		cur, err := r.Manifests.Read(c)
-		if err != nil {
-			return as, err
-		}
-		if as[i], err = r.keep(ctx, c, cur); err != nil {
-			return as, err
-		}
-		if err := r.Manifests.Remove(c); err != nil {
-			return as, err
-		}
+	a, err := r.keep(ctx, component, cur)
+	if err != nil {
+		return applied{}, err
 	}
+	if err := r.Manifests.Remove(component); err != nil {
+		return a, err
+	}
+	r.hasten(ctx, component, a.oldHash)
 	sctx, cancel := context.WithTimeout(ctx, r.Timeout)
 	defer cancel()
 	start := time.Now()
-	errs := make([]error, len(components))
-	took := make([]time.Duration, len(components))
-	var wg sync.WaitGroup
-	for i, c := range components {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			r.hasten(sctx, c, as[i].oldHash)
-			errs[i] = r.Watcher.WaitStopped(sctx, c, as[i].oldHash)
-			took[i] = time.Since(start)
-		}()
+	if err := r.Watcher.WaitStopped(sctx, component, a.oldHash); err != nil {
+		return a, err
 	}
-	wg.Wait()
-	for i, c := range components {
-		if errs[i] == nil {
-			r.infof("%s: stopped after %s", c, took[i].Round(10*time.Millisecond))
-		}
-	}
-	return as, errors.Join(errs...)
+	r.infof("%s: stopped after %s", component, time.Since(start).Round(10*time.Millisecond))
+	return a, nil
 }
 
 func (r *Rollout) wait(ctx context.Context, component string, manifest []byte, accept func(string) bool) error {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
@@ -18,13 +17,6 @@ type fakeNode struct {
 	files    map[string]string
 	events   []string
 	stuckOld bool // old manifests never come back either
-	mu       sync.Mutex
-}
-
-func (n *fakeNode) log(e string) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	n.events = append(n.events, e)
 }
 
 func hashOf(s string) string { return fmt.Sprintf("%x", sha256.Sum256([]byte(s)))[:8] }
@@ -37,17 +29,17 @@ func (n *fakeNode) Read(c string) ([]byte, error) {
 	return []byte(s), nil
 }
 func (n *fakeNode) Write(c string, b []byte) error {
-	n.log("write " + c + "=" + string(b))
+	n.events = append(n.events, "write "+c+"="+string(b))
 	n.files[c] = string(b)
 	return nil
 }
 func (n *fakeNode) Remove(c string) error {
-	n.log("remove " + c)
+	n.events = append(n.events, "remove "+c)
 	delete(n.files, c)
 	return nil
 }
 func (n *fakeNode) Backup(c string, b []byte) (string, error) {
-	n.log("backup " + c + "=" + string(b))
+	n.events = append(n.events, "backup "+c+"="+string(b))
 	return "/backup/" + c + ".yaml", nil
 }
 func (n *fakeNode) Hash(_ context.Context, c string) (string, error) { return hashOf(n.files[c]), nil }
@@ -66,7 +58,7 @@ func (n *fakeNode) WaitStopped(_ context.Context, c, _ string) error {
 	if _, ok := n.files[c]; ok {
 		return errors.New("still has a manifest")
 	}
-	n.log("stopped " + c)
+	n.events = append(n.events, "stopped "+c)
 	return nil
 }
 
@@ -272,58 +264,5 @@ func TestUnfinishedRollbackNamesTheBackup(t *testing.T) {
 	}
 	if want := "run 'kubeadm etcd restore --from /etc/kubernetes/tmp/kubeadm-backup-etcd-x/snapshot.db --force'"; !strings.Contains(err.Error(), want) {
 		t.Errorf("the error does not say %q: %v", want, err)
-	}
-}
-
-// TestRolloutStopsTogether: the controller manager's step stops the
-// scheduler with it (both manifests removed before either wait ends) when
-// the scheduler's step will change it; the scheduler's step then only
-// writes; a failed controller manager brings both back.
-func TestRolloutStopsTogether(t *testing.T) {
-	for _, tt := range []struct {
-		name, kcm, sched string
-		wantFiles        map[string]string
-		wantErr          string
-		removedSched     bool
-	}{
-		{name: "both change", kcm: "kcm-new", sched: "sched-new", removedSched: true,
-			wantFiles: map[string]string{"kube-controller-manager": "kcm-new", "kube-scheduler": "sched-new"}},
-		{name: "scheduler already at target is left running", kcm: "kcm-new", sched: "sched-old",
-			wantFiles: map[string]string{"kube-controller-manager": "kcm-new", "kube-scheduler": "sched-old"}},
-		{name: "broken controller manager brings both back", kcm: "kcm-broken", sched: "sched-new", removedSched: true, wantErr: "upgrade of kube-controller-manager failed",
-			wantFiles: map[string]string{"kube-controller-manager": "kcm-old", "kube-scheduler": "sched-old"}},
-	} {
-		t.Run(tt.name, func(t *testing.T) {
-			n := &fakeNode{files: map[string]string{"kube-controller-manager": "kcm-old", "kube-scheduler": "sched-old"}}
-			r := &Rollout{Manifests: n, Watcher: n, Timeout: 50 * time.Millisecond}
-			err := r.Run(context.Background(), []Step{
-				{Component: "kube-controller-manager", Target: []byte(tt.kcm), StopWith: []string{"kube-scheduler"}},
-				{Component: "kube-scheduler", Target: []byte(tt.sched)},
-			})
-			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
-				t.Fatalf("Run = %v, want %q", err, tt.wantErr)
-			}
-			for k, v := range tt.wantFiles {
-				if n.files[k] != v {
-					t.Errorf("%s = %q, want %q (events %v)", k, n.files[k], v, n.events)
-				}
-			}
-			removed := slices.Index(n.events, "remove kube-scheduler")
-			if (removed >= 0) != tt.removedSched || slices.Contains(n.events[removed+1:], "remove kube-scheduler") {
-				t.Fatalf("scheduler removed at %d, want once: %v (events %v)", removed, tt.removedSched, n.events)
-			}
-			if !tt.removedSched {
-				return
-			}
-			first := len(n.events)
-			for _, c := range []string{"kube-controller-manager", "kube-scheduler"} {
-				if i := slices.Index(n.events, "stopped "+c); i >= 0 && i < first {
-					first = i
-				}
-			}
-			if i := slices.Index(n.events, "remove kube-controller-manager"); i < 0 || removed > first || i > first {
-				t.Errorf("both manifests were not removed before the first stop ended: %v", n.events)
-			}
-		})
 	}
 }

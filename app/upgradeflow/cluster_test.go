@@ -2,7 +2,6 @@ package upgradeflow
 
 import (
 	"context"
-	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -12,8 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes/fake"
-
-	"github.com/kubeadm-cleanroom/kubeadm/app/cri"
 )
 
 func node(name string, cp, ready bool, kubelet string) *corev1.Node {
@@ -117,53 +114,6 @@ func TestMirrorWatcher(t *testing.T) {
 			err := w.Wait(ctx, "kube-apiserver", nil, tt.accept)
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
 				t.Fatalf("Wait = %v, want %q", err, tt.wantErr)
-			}
-		})
-	}
-}
-
-// TestWaitSeesTheNewContainer: while the mirror Pod still shows the old
-// hash (the kubelet has not synced it since the API server came back),
-// Wait ends once the runtime runs a container of the new hash created
-// after the manifest was written and the component answers 200; a
-// container from before, of another hash, or a component that does not
-// answer is not enough.
-func TestWaitSeesTheNewContainer(t *testing.T) {
-	pollInterval = time.Millisecond
-	before, after := time.Now().Add(-time.Minute), time.Now().Add(time.Minute)
-	isNew := func(h string) bool { return h == "new" }
-	tests := []struct {
-		name   string
-		with   []cri.Running
-		health int
-		done   bool
-	}{
-		{"new container answers", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 200, true},
-		{"new container not ready yet", []cri.Running{{ID: "c2", PodUID: "new", CreatedAt: after}}, 500, false},
-		{"container made before the manifest", []cri.Running{{ID: "c1", PodUID: "new", CreatedAt: before}}, 200, false},
-		{"old hash", []cri.Running{{ID: "c1", PodUID: "old", CreatedAt: after}}, 200, false},
-		{"nothing runs", nil, 200, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rt := &fakeRuntime{with: tt.with}
-			var asked []string
-			w := &mirrorWatcher{client: fake.NewClientset(mirror("kube-apiserver", "cp1", "x", "old", true)), nodeName: "cp1",
-				criSocket: "unix:///fake.sock", dial: func(context.Context, string) (Runtime, error) { return rt, nil },
-				health: map[string]string{"kube-apiserver": "https://10.0.0.1:6443/readyz"},
-				get:    func(_ context.Context, url string) (int, error) { asked = append(asked, url); return tt.health, nil }}
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			err := w.Wait(ctx, "kube-apiserver", nil, isNew)
-			if (err == nil) != tt.done {
-				t.Fatalf("Wait = %v, want done %v", err, tt.done)
-			}
-			if want := map[string]string{"io.kubernetes.pod.name": "kube-apiserver-cp1", "io.kubernetes.pod.namespace": "kube-system",
-				"io.kubernetes.container.name": "kube-apiserver"}; !maps.Equal(rt.asked, want) {
-				t.Errorf("asked the runtime for %v, want %v", rt.asked, want)
-			}
-			if tt.done && (len(asked) == 0 || asked[0] != "https://10.0.0.1:6443/readyz") {
-				t.Errorf("health asked at %v", asked)
 			}
 		})
 	}

@@ -56,7 +56,6 @@ type Runtime interface {
 	ImagePresent(ctx context.Context, image string) (bool, error)
 	PullImage(ctx context.Context, image string) error
 	RunningContainers(ctx context.Context, podUID string) ([]string, error)
-	RunningWith(ctx context.Context, labels map[string]string) ([]cri.Running, error)
 	StopContainer(ctx context.Context, id string, timeout int64) error
 	ExitedSince(ctx context.Context, labels map[string]string, since time.Time) ([]cri.Exited, error)
 	Close() error

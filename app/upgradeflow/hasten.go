@@ -108,7 +108,8 @@ func (w *mirrorWatcher) crashLoop(ctx context.Context, component string, since t
 	if err != nil {
 		return nil
 	}
-	exited, err := c.ExitedSince(cctx, w.containerLabels(component), since)
+	exited, err := c.ExitedSince(cctx, map[string]string{"io.kubernetes.pod.name": component + "-" + w.nodeName,
+		"io.kubernetes.pod.namespace": constants.KubeSystemNamespace, "io.kubernetes.container.name": component}, since)
 	if err != nil {
 		return nil
 	}
@@ -127,13 +128,6 @@ func (w *mirrorWatcher) crashLoop(ctx context.Context, component string, since t
 		msg = last.Reason
 	}
 	return fmt.Errorf("its container exited %d times, last with code %d: %s", len(failed), last.ExitCode, msg)
-}
-
-// containerLabels select the containers of component's static Pod on this
-// node, as the kubelet labels them.
-func (w *mirrorWatcher) containerLabels(component string) map[string]string {
-	return map[string]string{"io.kubernetes.pod.name": component + "-" + w.nodeName,
-		"io.kubernetes.pod.namespace": constants.KubeSystemNamespace, "io.kubernetes.container.name": component}
 }
 
 // runtime returns the watcher's connection to the container runtime,

@@ -18,10 +18,6 @@ type fakeRuntime struct {
 	mu      sync.Mutex
 	running map[string][]string // pod UID (hash) -> container IDs
 	stopped map[string]time.Time
-	// with are the containers RunningWith lists; asked, the labels it
-	// was asked for.
-	with  []cri.Running
-	asked map[string]string
 }
 
 func (f *fakeRuntime) ImagePresent(context.Context, string) (bool, error) { return true, nil }
@@ -30,12 +26,6 @@ func (f *fakeRuntime) RunningContainers(_ context.Context, uid string) ([]string
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return slices.Clone(f.running[uid]), nil
-}
-func (f *fakeRuntime) RunningWith(_ context.Context, labels map[string]string) ([]cri.Running, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.asked = labels
-	return slices.Clone(f.with), nil
 }
 func (f *fakeRuntime) StopContainer(_ context.Context, id string, _ int64) error {
 	f.mu.Lock()

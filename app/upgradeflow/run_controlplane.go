@@ -44,12 +44,8 @@ func (d *Data) steps(ctx context.Context, out progress.Phase) ([]upgrade.Step, e
 			return nil, err
 		}
 		s := upgrade.Step{Component: c.Name, Target: target}
-		switch c.Name {
-		case constants.Etcd:
+		if c.Name == constants.Etcd {
 			s.StopFirst = []string{constants.KubeAPIServer}
-		case constants.KubeControllerManager:
-			// Neither talks to the other: both are stopped at once.
-			s.StopWith = []string{constants.KubeScheduler}
 		}
 		if d.Settings.CertificateRenewal {
 			names := renewal.ComponentNames(c.Name, !localEtcd)

@@ -87,11 +87,9 @@ func (w *mirrorWatcher) Hash(ctx context.Context, component string) (string, err
 	return p.Annotations[mirrorHashAnnotation], nil
 }
 
-// Wait polls the mirror Pod until its hash is accepted and it is Ready, or
-// the container runtime until it runs the accepted Pod's new container and
-// the component answers (runsNew), whichever comes first. A container of
-// the accepted Pod that keeps failing ends the wait early, with the
-// container's own reason. etcd is followed on the member itself.
+// Wait polls the mirror Pod until its hash is accepted and it is Ready. A
+// container of the accepted Pod that keeps failing ends the wait early,
+// with the container's own reason. etcd is followed on the member itself.
 func (w *mirrorWatcher) Wait(ctx context.Context, component string, manifest []byte, accept func(string) bool) error {
 	if component == constants.Etcd && w.etcd != nil {
 		return w.waitEtcd(ctx, manifest)
@@ -101,9 +99,6 @@ func (w *mirrorWatcher) Wait(ctx context.Context, component string, manifest []b
 	for {
 		if err := w.crashLoop(ctx, component, since); err != nil {
 			return err
-		}
-		if w.runsNew(ctx, component, since, accept) {
-			return nil
 		}
 		p, err := w.pod(ctx, component)
 		switch {
@@ -174,39 +169,6 @@ func (w *mirrorWatcher) runningAndHealthy(ctx context.Context, component string,
 	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
 	code, err := w.get(hctx, url)
-	return err == nil && code == 200
-}
-
-// runsNew reports whether the container runtime runs a container of the
-// component's static Pod created after since, whose Pod UID (for a static
-// Pod, its manifest's hash) accept approves, and the component answers 200
-// on its local health endpoint. It tells that the new manifest runs without
-// the mirror Pod: after its own restart an API server's mirror Pod shows
-// the new hash only once the kubelet syncs the Pod again (its startup probe,
-// 10 s in), and its status later still (the kubelet's status sync).
-func (w *mirrorWatcher) runsNew(ctx context.Context, component string, since time.Time, accept func(string) bool) bool {
-	url, ok := w.health[component]
-	if !ok || w.get == nil || w.criSocket == "" {
-		return false
-	}
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	defer cancel()
-	c, err := w.runtime(cctx)
-	if err != nil {
-		return false
-	}
-	running, err := c.RunningWith(cctx, w.containerLabels(component))
-	if err != nil {
-		return false
-	}
-	found := false
-	for _, r := range running {
-		found = found || !r.CreatedAt.Before(since) && accept(r.PodUID)
-	}
-	if !found {
-		return false
-	}
-	code, err := w.get(cctx, url)
 	return err == nil && code == 200
 }
 
