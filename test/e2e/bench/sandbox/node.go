@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -130,24 +129,8 @@ func (n *Node) InstallBinary(src, name string) error {
 
 // copyFileAtomic copies src to path through a temporary file and a rename.
 func copyFileAtomic(src, path string, mode os.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
 	tmp := path + ".tmp"
-	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, mode)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return fmt.Errorf("copy %s to %s: %w", src, tmp, err)
-	}
-	if err := out.Close(); err != nil {
+	if err := copyFile(src, tmp); err != nil {
 		return err
 	}
 	if err := os.Chmod(tmp, mode); err != nil {
