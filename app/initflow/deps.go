@@ -40,7 +40,7 @@ func (d *Deps) defaults() {
 		d.NewClient = func(cfg *rest.Config) (clientset.Interface, error) { return clientset.NewForConfig(cfg) }
 	}
 	if d.HTTPGet == nil {
-		d.HTTPGet = waitcontrolplane.HTTPGet
+		d.HTTPGet = waitcontrolplane.KeepAliveGet
 	}
 	if d.Runtime == nil {
 		d.Runtime = func(ctx context.Context, ep string) (preflight.RuntimeConfigAsker, error) { return cri.Dial(ctx, ep) }

@@ -64,33 +64,33 @@ func runWaitControlPlane(ctx context.Context, out progress.Phase, d *Data) error
 		}
 		return nil
 	}
-	held := len(d.heldManifests) > 0
-	if held {
-		// The API server first; then the components that talk to it.
-		if err := waitFor(ctx, checks[:1]); err != nil {
-			return err
-		}
-		if err := d.writeHeldManifests(out); err != nil {
-			return err
-		}
-		checks = checks[1:]
-	}
-	waitComponents := func(ctx context.Context) error { return waitFor(ctx, checks) }
-	if !held {
-		if err := waitComponents(ctx); err != nil {
+	if len(d.heldManifests) == 0 {
+		if err := waitFor(ctx, checks); err != nil {
 			return err
 		}
 		return d.ensureAdminBinding(ctx, out)
 	}
-	// While the controller manager and the scheduler start, admin.conf
-	// gets its rights and the controllers' accounts are made ahead of the
-	// controller manager.
-	return apiclient.Parallel(ctx, waitComponents, func(ctx context.Context) error {
-		if err := d.ensureAdminBinding(ctx, out); err != nil {
-			return err
-		}
-		return d.createControllerAccounts(ctx, out)
-	})
+	live := func(ctx context.Context) error { return waitFor(ctx, checks[:1]) }
+	if err := d.waitComponentRights(ctx, out, live); err != nil {
+		return err
+	}
+	if err := d.writeHeldManifests(out); err != nil {
+		return err
+	}
+	// While the controller manager and the scheduler start, the API
+	// server finishes its start; then admin.conf gets its rights and the
+	// controllers' accounts are made ahead of the controller manager.
+	return apiclient.Parallel(ctx,
+		func(ctx context.Context) error { return waitFor(ctx, checks[1:]) },
+		func(ctx context.Context) error {
+			if err := live(ctx); err != nil {
+				return err
+			}
+			if err := d.ensureAdminBinding(ctx, out); err != nil {
+				return err
+			}
+			return d.createControllerAccounts(ctx, out)
+		})
 }
 
 // createControllerAccounts creates ahead the service accounts the

@@ -80,7 +80,7 @@ func (d *Deps) defaults() {
 		d.RuntimeAnswers = cri.Answers
 	}
 	if d.HTTPGet == nil {
-		d.HTTPGet = waitcontrolplane.HTTPGet
+		d.HTTPGet = waitcontrolplane.KeepAliveGet
 	}
 }
 

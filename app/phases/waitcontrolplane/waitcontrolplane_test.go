@@ -3,11 +3,14 @@ package waitcontrolplane
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"reflect"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -260,5 +263,41 @@ func TestWaitAllKeepsLastRealError(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "connection refused") {
 		t.Fatalf("error %q lost the last real error (connection refused)", err)
+	}
+}
+
+// TestConnectionsPerProbe checks KeepAliveGet polls a healthy endpoint over
+// one TLS connection, and HTTPGet opens a new one for every probe.
+func TestConnectionsPerProbe(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		get  Getter
+		want int64
+	}{
+		{"KeepAliveGet", KeepAliveGet, 1},
+		{"HTTPGet", HTTPGet, 5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var conns atomic.Int64
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				_, _ = w.Write([]byte("ok"))
+			}))
+			srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			}
+			srv.StartTLS()
+			defer srv.Close()
+			for range 5 {
+				code, err := tc.get(context.Background(), srv.URL+"/livez")
+				if err != nil || code != http.StatusOK {
+					t.Fatalf("status %d, %v", code, err)
+				}
+			}
+			if got := conns.Load(); got != tc.want {
+				t.Errorf("%d connections for 5 probes, want %d", got, tc.want)
+			}
+		})
 	}
 }
