@@ -159,16 +159,23 @@ func upgradeWithBrokenAPIServer(t *testing.T, n *sandbox.Node, args ...string) s
 }
 
 // apiProber lists nodes through the endpoint every 200 ms and counts.
+// Each failure is recorded with what the test was doing then (Doing).
 type apiProber struct {
 	ok, failed atomic.Int64
 	stop       chan struct{}
 	done       sync.WaitGroup
 	mu         sync.Mutex
-	errors     []string
+	doing      string
+	errors     []probeFailure
 }
 
+// probeFailure is one failed request: when, during what, and its error.
+type probeFailure struct{ at, doing, err string }
+
+func (f probeFailure) String() string { return f.at + " (" + f.doing + ") " + f.err }
+
 func startAPIProber(client clientset.Interface) *apiProber {
-	p := &apiProber{stop: make(chan struct{})}
+	p := &apiProber{stop: make(chan struct{}), doing: "kubeadm"}
 	p.done.Add(1)
 	go func() {
 		defer p.done.Done()
@@ -179,7 +186,7 @@ func startAPIProber(client clientset.Interface) *apiProber {
 			if err != nil {
 				p.failed.Add(1)
 				p.mu.Lock()
-				p.errors = append(p.errors, time.Now().UTC().Format("15:04:05.000")+" "+err.Error())
+				p.errors = append(p.errors, probeFailure{time.Now().UTC().Format("15:04:05.000"), p.doing, err.Error()})
 				p.mu.Unlock()
 			} else {
 				p.ok.Add(1)
@@ -192,6 +199,13 @@ func startAPIProber(client clientset.Interface) *apiProber {
 		}
 	}()
 	return p
+}
+
+// Doing names what the test does from now on, for the failures that follow.
+func (p *apiProber) Doing(what string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.doing = what
 }
 
 func (p *apiProber) Stop() { close(p.stop); p.done.Wait() }
