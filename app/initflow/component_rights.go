@@ -2,10 +2,10 @@ package initflow
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/progress"
@@ -62,22 +62,15 @@ func rightsOrLive(ctx context.Context, c clientset.Interface, live func(context.
 	}
 }
 
-// waitBindings polls until every named ClusterRoleBinding exists.
+// waitBindings polls until every named ClusterRoleBinding exists; errors
+// (no server yet, hooks still running) only mean "not yet".
 func waitBindings(ctx context.Context, c clientset.Interface, names []string) error {
-	for {
-		var err error
+	return wait.PollUntilContextCancel(ctx, rightsPoll, true, func(ctx context.Context) (bool, error) {
 		for _, name := range names {
-			if _, err = c.RbacV1().ClusterRoleBindings().Get(ctx, name, metav1.GetOptions{}); err != nil {
-				break
+			if _, err := c.RbacV1().ClusterRoleBindings().Get(ctx, name, metav1.GetOptions{}); err != nil {
+				return false, nil
 			}
 		}
-		if err == nil {
-			return nil
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(ctx.Err(), err)
-		case <-time.After(rightsPoll):
-		}
-	}
+		return true, nil
+	})
 }

@@ -64,7 +64,9 @@ type Data struct {
 	patches                                     *patches.Set
 	DryRunDir                                   string
 	client                                      clientset.Interface
-	kubeletCfg                                  *kubeletv1beta1.KubeletConfiguration
+	// super is super-admin.conf's client, made on first use.
+	super      clientset.Interface
+	kubeletCfg *kubeletv1beta1.KubeletConfiguration
 	// keys are generated ahead, in parallel, for the certs and kubeconfig phases.
 	keys *pki.KeyPool
 	// Result is filled by show-join-command.
@@ -174,10 +176,19 @@ func (d *Data) adminClient() (clientset.Interface, error) {
 	return d.clientFromFile(path, d.localServer())
 }
 
-// superAdminClient is used once, to grant kubeadm:cluster-admins its role,
-// through this node's API server as adminClient is.
+// superAdminClient talks to this node's API server as adminClient does,
+// with super-admin.conf: wait-control-plane reads the components' bindings
+// with it and grants kubeadm:cluster-admins its role. It is made once.
 func (d *Data) superAdminClient() (clientset.Interface, error) {
-	return d.clientFromFile(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig), d.localServer())
+	if d.super != nil {
+		return d.super, nil
+	}
+	c, err := d.clientFromFile(filepath.Join(d.kubeDir, constants.SuperAdminKubeConfig), d.localServer())
+	if err != nil {
+		return nil, err
+	}
+	d.super = c
+	return c, nil
 }
 
 // localServer is the URL of the API server this node runs.

@@ -47,29 +47,30 @@ type Getter func(ctx context.Context, url string) (int, error)
 // Every probe opens its own connection, so an answer always comes from the
 // process listening now, never from one that is shutting down (upgrades
 // replace components while they are probed).
-func HTTPGet(ctx context.Context, url string) (int, error) {
-	client := &http.Client{
-		Timeout:   5 * time.Second,
-		Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, DisableKeepAlives: true}, //nolint:gosec // health probe only
-	}
-	return get(ctx, client, url)
-}
-
-// keepAlive is the transport of KeepAliveGet: one connection per endpoint,
-// reused from poll to poll and closed once idle.
-var keepAlive = &http.Transport{
-	TLSClientConfig:     &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // health probe only
-	MaxIdleConnsPerHost: 1,
-	IdleConnTimeout:     5 * time.Second,
-	DisableCompression:  true,
-}
+func HTTPGet(ctx context.Context, url string) (int, error) { return get(ctx, freshClient, url) }
 
 // KeepAliveGet is HTTPGet over connections kept open between polls: a
 // component that answers costs one TLS handshake, not one every poll (both
 // sides pay for a handshake in CPU while the control plane starts). init
 // and join use it; their components are started, not replaced.
 func KeepAliveGet(ctx context.Context, url string) (int, error) {
-	return get(ctx, &http.Client{Timeout: 5 * time.Second, Transport: keepAlive}, url)
+	return get(ctx, keepAliveClient, url)
+}
+
+var (
+	// freshClient closes each connection after its answer.
+	freshClient = probeClient(&http.Transport{DisableKeepAlives: true})
+	// keepAliveClient keeps one connection per endpoint from poll to poll
+	// and closes it once idle.
+	keepAliveClient = probeClient(&http.Transport{MaxIdleConnsPerHost: 1, IdleConnTimeout: 5 * time.Second})
+)
+
+// probeClient completes t for health probes: TLS not verified, no
+// compression, 5 s per probe.
+func probeClient(t *http.Transport) *http.Client {
+	t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true} //nolint:gosec // health probe only
+	t.DisableCompression = true
+	return &http.Client{Timeout: 5 * time.Second, Transport: t}
 }
 
 // get asks url and reads the answer to its end, so its connection can be
