@@ -11,6 +11,7 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cluster-bootstrap/token/jws"
 	kubeletv1beta1 "k8s.io/kubelet/config/v1beta1"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apis/kubeadm"
@@ -93,6 +94,11 @@ func TestDryRunWritesOnlyToTheDryRunDirectory(t *testing.T) {
 		if _, err := client.CoreV1().ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{}); err != nil {
 			t.Errorf("ConfigMap %s not created: %v", cm, err)
 		}
+	}
+	// cluster-info is signed for the token when init makes it.
+	if ci, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{}); err != nil ||
+		!jws.DetachedTokenIsValid(ci.Data["jws-kubeconfig-abcdef"], ci.Data["kubeconfig"], "abcdef", "0123456789abcdef") {
+		t.Errorf("cluster-info is not signed for token abcdef: %v", err)
 	}
 	if _, err := client.CoreV1().Secrets("kube-system").Get(ctx, "kubeadm-certs", metav1.GetOptions{}); err != nil {
 		t.Errorf("kubeadm-certs not created: %v", err)

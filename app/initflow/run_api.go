@@ -165,18 +165,21 @@ var runBootstrapToken = apiPhase(func(ctx context.Context, out progress.Phase, d
 	if err != nil {
 		return fmt.Errorf("read the cluster CA: %w", err)
 	}
+	now := d.Now()
 	if err := apiclient.Parallel(ctx,
 		func(ctx context.Context) error {
-			return bootstraptoken.CreateTokens(ctx, c, d.cfg.Init.BootstrapTokens, d.Now())
+			// The tokens first: a signature in cluster-info for a token
+			// the bootstrap signer has not seen yet would be removed by it.
+			if err := bootstraptoken.CreateTokens(ctx, c, d.cfg.Init.BootstrapTokens, now); err != nil {
+				return err
+			}
+			return bootstraptoken.CreateClusterInfo(ctx, c, "https://"+d.endpoint(), ca, bootstraptoken.Secrets(d.cfg.Init.BootstrapTokens, now), now)
 		},
 		func(ctx context.Context) error { return bootstraptoken.CreateRBAC(ctx, c) },
-		func(ctx context.Context) error {
-			return bootstraptoken.CreateClusterInfo(ctx, c, "https://"+d.endpoint(), ca)
-		},
 	); err != nil {
 		return err
 	}
-	out.Infof("created %d bootstrap token(s), their RBAC and ConfigMap kube-public/cluster-info", len(d.cfg.Init.BootstrapTokens))
+	out.Infof("created %d bootstrap token(s), their RBAC and ConfigMap kube-public/cluster-info, with the JWS signature of each signing token", len(d.cfg.Init.BootstrapTokens))
 	return nil
 })
 

@@ -31,6 +31,16 @@ func Create(ctx context.Context, c clientset.Interface, t kubeadm.BootstrapToken
 	return apiclient.CreateOrUpdate(ctx, c.CoreV1().Secrets(s.Namespace), "Secret", s)
 }
 
+// Sign adds the signature of a created token to cluster-info when the
+// token signs (see bootstraptoken.SignClusterInfo), so that a join can use
+// it at once rather than after the bootstrap signer's next pass.
+func Sign(ctx context.Context, c clientset.Interface, t kubeadm.BootstrapToken, now time.Time) error {
+	if err := bootstraptoken.SignClusterInfo(ctx, c, []*corev1.Secret{bootstraptoken.Secret(&t, now)}, now); err != nil {
+		return fmt.Errorf("sign ConfigMap kube-public/cluster-info for token %q: %w", t.Token.ID, err)
+	}
+	return nil
+}
+
 // OutputAPIVersion and OutputKind name the objects `token list -o json|yaml`
 // prints, as upstream does.
 const (

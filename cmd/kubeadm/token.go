@@ -134,6 +134,10 @@ bootstrapTokens instead: all are created and the first is printed.`,
 				if err := tokens.Create(cmd.Context(), client, t, time.Now()); err != nil {
 					return err
 				}
+				if err := tokens.Sign(cmd.Context(), client, t, time.Now()); err != nil {
+					// The token is made; kube-controller-manager's bootstrap signer signs it.
+					fmt.Fprintf(s.errOut, "WARNING: %v; the bootstrap signer of kube-controller-manager will add it\n", err)
+				}
 			}
 			first := list[0].Token.String()
 			if !printJoin {

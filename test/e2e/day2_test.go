@@ -17,6 +17,8 @@ import (
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	bootstrapapi "k8s.io/cluster-bootstrap/token/api"
+	"k8s.io/cluster-bootstrap/token/jws"
 
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
@@ -119,6 +121,12 @@ func TestResetRejoinAndDay2(t *testing.T) {
 	token := strings.TrimSpace(out[strings.LastIndex(strings.TrimSpace(out), "\n")+1:])
 	created := time.Now()
 	id, _, _ := strings.Cut(token, ".")
+	// token create signed cluster-info for it before it returned.
+	ci, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{})
+	must(t, err, "read cluster-info")
+	if !jws.DetachedTokenIsValid(ci.Data[bootstrapapi.JWSSignatureKeyPrefix+id], ci.Data[bootstrapapi.KubeConfigKey], id, strings.TrimPrefix(token, id+".")) {
+		t.Errorf("cluster-info carries no valid signature of the new token %s right after token create", id)
+	}
 	u, err := whoAmI(ctx, tokenClient(t, cp1, token))
 	must(t, err, "authenticate with the new token")
 	if u.Username != "system:bootstrap:"+id {

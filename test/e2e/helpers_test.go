@@ -6,11 +6,13 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/kubeadm-cleanroom/kubeadm/test/e2e/bench/sandbox"
 )
@@ -120,4 +122,33 @@ func settle(t *testing.T, cp1 *sandbox.Node) {
 		}
 		return nil
 	})
+}
+
+// signatureOwners names the field managers of cluster-info that set the
+// JWS signature of token id: "kube-controller-manager" when the bootstrap
+// signer wrote it, the kubeadm client when kubeadm did and the signer
+// found it current.
+func signatureOwners(ctx context.Context, client clientset.Interface, id string) ([]string, error) {
+	cm, err := client.CoreV1().ConfigMaps("kube-public").Get(ctx, "cluster-info", metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var owners []string
+	for _, m := range cm.ManagedFields {
+		if m.FieldsV1 != nil && strings.Contains(string(m.FieldsV1.Raw), `"f:jws-kubeconfig-`+id+`"`) {
+			owners = append(owners, m.Manager)
+		}
+	}
+	return owners, nil
+}
+
+// checkSignedByKubeadm checks that cluster-info carries the signature of
+// token id and that kubeadm, not the bootstrap signer, wrote it.
+func checkSignedByKubeadm(ctx context.Context, t *testing.T, client clientset.Interface, id string) {
+	t.Helper()
+	owners, err := signatureOwners(ctx, client, id)
+	must(t, err, "read cluster-info")
+	if len(owners) == 0 || slices.ContainsFunc(owners, func(m string) bool { return strings.HasPrefix(m, "kube-controller-manager") }) {
+		t.Errorf("the cluster-info signature of token %s was written by %v, want kubeadm alone (the bootstrap signer rewrites a signature it finds missing or different)", id, owners)
+	}
 }

@@ -262,6 +262,9 @@ func checkJoinInfo(t *testing.T, n *sandbox.Node, client clientset.Interface, r 
 		}
 		return nil
 	})
+	// init signed it; the bootstrap signer, running since the controller
+	// manager was elected, found the signature current and left it.
+	checkSignedByKubeadm(context.Background(), t, client, id)
 }
 
 // checkObjects checks the objects upstream kubeadm creates, by their names.

@@ -337,7 +337,7 @@ func cmVerbs(c *fake.Clientset) string {
 func TestCreateClusterInfo(t *testing.T) {
 	ctx := context.Background()
 	client := fake.NewClientset()
-	if err := CreateClusterInfo(ctx, client, "https://10.0.0.1:6443", []byte(caPEM)); err != nil {
+	if err := CreateClusterInfo(ctx, client, "https://10.0.0.1:6443", []byte(caPEM), nil, time.Time{}); err != nil {
 		t.Fatalf("CreateClusterInfo: %v", err)
 	}
 	want, _ := ClusterInfo("https://10.0.0.1:6443", []byte(caPEM))
@@ -354,7 +354,7 @@ func TestCreateClusterInfo(t *testing.T) {
 
 	// Same content: nothing is written.
 	client.ClearActions()
-	if err := CreateClusterInfo(ctx, client, "https://10.0.0.1:6443", []byte(caPEM)); err != nil {
+	if err := CreateClusterInfo(ctx, client, "https://10.0.0.1:6443", []byte(caPEM), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Contains(cmVerbs(client), "update") {
@@ -362,7 +362,7 @@ func TestCreateClusterInfo(t *testing.T) {
 	}
 
 	// New endpoint: the kubeconfig changes, the signature stays.
-	if err := CreateClusterInfo(ctx, client, "https://lb.example.com:6443", []byte(caPEM)); err != nil {
+	if err := CreateClusterInfo(ctx, client, "https://lb.example.com:6443", []byte(caPEM), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	got := getClusterInfo(t, client)
@@ -376,7 +376,7 @@ func TestCreateClusterInfo(t *testing.T) {
 
 func TestCreateClusterInfoExistingWithoutData(t *testing.T) {
 	client := fake.NewClientset(&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cluster-info", Namespace: "kube-public"}})
-	if err := CreateClusterInfo(context.Background(), client, "https://10.0.0.1:6443", []byte(caPEM)); err != nil {
+	if err := CreateClusterInfo(context.Background(), client, "https://10.0.0.1:6443", []byte(caPEM), nil, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if got := getClusterInfo(t, client); got.Data["kubeconfig"] == "" {
@@ -412,7 +412,7 @@ func TestCreateClusterInfoConflict(t *testing.T) {
 		return true, nil, apierrors.NewConflict(corev1.Resource("configmaps"), "cluster-info", errors.New("the object has been modified"))
 	})
 
-	if err := CreateClusterInfo(ctx, client, "https://lb.example.com:6443", []byte(caPEM)); err != nil {
+	if err := CreateClusterInfo(ctx, client, "https://lb.example.com:6443", []byte(caPEM), nil, time.Time{}); err != nil {
 		t.Fatalf("CreateClusterInfo: %v", err)
 	}
 	got := getClusterInfo(t, client)
@@ -444,7 +444,7 @@ func TestCreateClusterInfoTransientGetError(t *testing.T) {
 		}
 		return false, nil, nil
 	})
-	if err := CreateClusterInfo(ctx, client, "https://lb.example.com:6443", []byte(caPEM)); err != nil {
+	if err := CreateClusterInfo(ctx, client, "https://lb.example.com:6443", []byte(caPEM), nil, time.Time{}); err != nil {
 		t.Fatalf("CreateClusterInfo: %v", err)
 	}
 	got := getClusterInfo(t, client)

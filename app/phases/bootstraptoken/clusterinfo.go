@@ -3,6 +3,8 @@ package bootstraptoken
 import (
 	"context"
 	"fmt"
+	"maps"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -11,6 +13,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	bootstrapapi "k8s.io/cluster-bootstrap/token/api"
+	"k8s.io/cluster-bootstrap/token/jws"
+	bootstrapsecret "k8s.io/cluster-bootstrap/util/secrets"
 
 	"github.com/kubeadm-cleanroom/kubeadm/app/apiclient"
 )
@@ -30,35 +34,99 @@ func ClusterInfo(server string, caPEM []byte) (*corev1.ConfigMap, error) {
 	}, nil
 }
 
+// Signatures returns the detached JWS of content for each token Secret
+// that kube-controller-manager's bootstrap signer would sign: a bootstrap
+// token Secret whose name matches its token ID, with a secret, the signing
+// usage, and not expired at now. The values are the signer's own (the same
+// library, and HS256 is deterministic), keyed as in cluster-info, so the
+// signer finds them current and leaves them alone.
+func Signatures(content string, tokens []*corev1.Secret, now time.Time) (map[string]string, error) {
+	sigs := map[string]string{}
+	for _, s := range tokens {
+		nameID, ok := bootstrapsecret.ParseName(s.Name)
+		id := bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenIDKey)
+		secret := bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenSecretKey)
+		if !ok || id == "" || id != nameID || secret == "" || bootstrapsecret.HasExpired(s, now) ||
+			bootstrapsecret.GetData(s, bootstrapapi.BootstrapTokenUsageSigningKey) != "true" {
+			continue
+		}
+		sig, err := jws.ComputeDetachedSignature(content, id, secret)
+		if err != nil {
+			return nil, fmt.Errorf("sign %s for bootstrap token %q: %w", bootstrapapi.ConfigMapClusterInfo, id, err)
+		}
+		sigs[bootstrapapi.JWSSignatureKeyPrefix+id] = sig
+	}
+	return sigs, nil
+}
+
 // CreateClusterInfo creates cluster-info, or updates the kubeconfig of an
-// existing one: the JWS signatures the bootstrap signer added to it stay.
-// Each attempt reads the ConfigMap afresh, so that a failed read never
-// turns into an overwrite and a conflict with the signer (which writes
-// signatures concurrently) is retried on its latest version.
-func CreateClusterInfo(ctx context.Context, client clientset.Interface, server string, caPEM []byte) error {
+// existing one, signed for tokens (see Signatures). A joining node then
+// finds its token's signature at once instead of waiting for the bootstrap
+// signer, which starts only once kube-controller-manager is elected. The
+// signatures of other tokens, which the signer keeps, stay. Each attempt
+// reads the ConfigMap afresh, so that a failed read never turns into an
+// overwrite and a conflict with the signer (which writes signatures
+// concurrently) is retried on its latest version.
+func CreateClusterInfo(ctx context.Context, client clientset.Interface, server string, caPEM []byte, tokens []*corev1.Secret, now time.Time) error {
 	cm, err := ClusterInfo(server, caPEM)
 	if err != nil {
 		return err
 	}
-	cms := client.CoreV1().ConfigMaps(cm.Namespace)
-	return apiclient.Retry(ctx, fmt.Sprintf("create or update ConfigMap %s/%s", cm.Namespace, cm.Name), func(ctx context.Context) error {
-		existing, err := cms.Get(ctx, cm.Name, metav1.GetOptions{})
+	return writeClusterInfo(ctx, client, cm.Data[bootstrapapi.KubeConfigKey], tokens, now)
+}
+
+// SignClusterInfo adds the signatures of tokens (see Signatures) to the
+// cluster's cluster-info, as `kubeadm token create` does for a new token so
+// that it can be used for discovery at once. Without a cluster-info, or
+// without a kubeconfig in it, there is nothing to sign and it does nothing.
+func SignClusterInfo(ctx context.Context, client clientset.Interface, tokens []*corev1.Secret, now time.Time) error {
+	return writeClusterInfo(ctx, client, "", tokens, now)
+}
+
+// writeClusterInfo makes cluster-info hold kubeconfig (kept as it is when
+// empty) and the current signatures of tokens, writing only what differs.
+func writeClusterInfo(ctx context.Context, client clientset.Interface, kubeconfig string, tokens []*corev1.Secret, now time.Time) error {
+	cms := client.CoreV1().ConfigMaps(metav1.NamespacePublic)
+	name := bootstrapapi.ConfigMapClusterInfo
+	return apiclient.Retry(ctx, fmt.Sprintf("write ConfigMap %s/%s", metav1.NamespacePublic, name), func(ctx context.Context) error {
+		existing, err := cms.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) {
+			if kubeconfig == "" {
+				return nil
+			}
+			sigs, err := Signatures(kubeconfig, tokens, now)
+			if err != nil {
+				return err
+			}
+			data := map[string]string{bootstrapapi.KubeConfigKey: kubeconfig}
+			maps.Copy(data, sigs)
 			// AlreadyExists (created meanwhile) is retried as an update.
-			_, err = cms.Create(ctx, cm, metav1.CreateOptions{})
+			_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespacePublic}, Data: data}, metav1.CreateOptions{})
 			return err
 		}
 		if err != nil {
 			return err
 		}
-		if existing.Data[bootstrapapi.KubeConfigKey] == cm.Data[bootstrapapi.KubeConfigKey] {
+		want := existing.DeepCopy()
+		if want.Data == nil {
+			want.Data = map[string]string{}
+		}
+		if kubeconfig != "" {
+			want.Data[bootstrapapi.KubeConfigKey] = kubeconfig
+		}
+		content := want.Data[bootstrapapi.KubeConfigKey]
+		if content == "" {
 			return nil
 		}
-		if existing.Data == nil {
-			existing.Data = map[string]string{}
+		sigs, err := Signatures(content, tokens, now)
+		if err != nil {
+			return err
 		}
-		existing.Data[bootstrapapi.KubeConfigKey] = cm.Data[bootstrapapi.KubeConfigKey]
-		_, err = cms.Update(ctx, existing, metav1.UpdateOptions{})
+		maps.Copy(want.Data, sigs)
+		if maps.Equal(want.Data, existing.Data) {
+			return nil
+		}
+		_, err = cms.Update(ctx, want, metav1.UpdateOptions{})
 		return err
 	})
 }

@@ -49,10 +49,18 @@ func Secret(t *kubeadm.BootstrapToken, now time.Time) *corev1.Secret {
 	}
 }
 
+// Secrets returns the Secret of every token (see Secret).
+func Secrets(tokens []kubeadm.BootstrapToken, now time.Time) []*corev1.Secret {
+	out := make([]*corev1.Secret, 0, len(tokens))
+	for i := range tokens {
+		out = append(out, Secret(&tokens[i], now))
+	}
+	return out
+}
+
 // CreateTokens creates or updates the Secret of every token.
 func CreateTokens(ctx context.Context, client clientset.Interface, tokens []kubeadm.BootstrapToken, now time.Time) error {
-	for i := range tokens {
-		s := Secret(&tokens[i], now)
+	for _, s := range Secrets(tokens, now) {
 		if err := apiclient.CreateOrUpdate(ctx, client.CoreV1().Secrets(s.Namespace), "Secret", s); err != nil {
 			return err
 		}
