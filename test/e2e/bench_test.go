@@ -52,6 +52,7 @@ func TestBench(t *testing.T) {
 		{"init", func(t *testing.T, r *report.Report, runs int) { benchInit(t, r, tl, runs) }, false},
 		{"worker-join", benchWorkerJoin, false},
 		{"control-plane-join", benchControlPlaneJoin, false},
+		{"init-then-join", benchInitThenJoin, false},
 		{"upgrade", benchUpgrade, true},
 		{"ha-upgrade", benchHAUpgrade, true},
 		{"parallel-joins", benchParallelJoins, true},
