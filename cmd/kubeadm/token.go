@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"time"
 
@@ -62,6 +63,9 @@ More on bootstrap tokens: https://kubernetes.io/docs/reference/access-authn-auth
 	cmd.AddCommand(newTokenCreate(s, path, writer), newTokenList(s, reader), newTokenDelete(s, writer), newTokenGenerate(s))
 	return cmd
 }
+
+// signTimeout bounds token create's signing of cluster-info.
+const signTimeout = 15 * time.Second
 
 // newTokenCreate builds `kubeadm token create`: one token from the flags, or
 // every token of a --config file.
@@ -134,8 +138,13 @@ bootstrapTokens instead: all are created and the first is printed.`,
 				if err := tokens.Create(cmd.Context(), client, t, time.Now()); err != nil {
 					return err
 				}
-				if err := tokens.Sign(cmd.Context(), client, t, time.Now()); err != nil {
-					// The token is made; kube-controller-manager's bootstrap signer signs it.
+				// The token is made; signing it is a head start on
+				// kube-controller-manager's bootstrap signer, so it is
+				// bounded and its failure only warns.
+				sctx, cancel := context.WithTimeout(cmd.Context(), signTimeout)
+				err := tokens.Sign(sctx, client, t, time.Now())
+				cancel()
+				if err != nil {
 					fmt.Fprintf(s.errOut, "WARNING: %v; the bootstrap signer of kube-controller-manager will add it\n", err)
 				}
 			}

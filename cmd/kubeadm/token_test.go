@@ -14,11 +14,17 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	clientset "k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/fake"
+	k8stesting "k8s.io/client-go/testing"
+	"k8s.io/cluster-bootstrap/token/jws"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubeadm-cleanroom/kubeadm/app/phases/bootstraptoken"
 	"github.com/kubeadm-cleanroom/kubeadm/app/tokens"
 )
 
@@ -297,4 +303,36 @@ func TestFindKubeconfigInUpstreamsOrder(t *testing.T) {
 	if got := findKubeconfig(false, defaultKubeconfig); got != a && got != defaultKubeconfig {
 		t.Errorf("nothing present: %s", got)
 	}
+}
+
+// TestTokenCreateSignsClusterInfo: token create adds its token's signature
+// to cluster-info; when it may not write cluster-info, the token is still
+// made and the command warns and succeeds.
+func TestTokenCreateSignsClusterInfo(t *testing.T) {
+	cm, err := bootstraptoken.ClusterInfo("https://10.0.0.1:6443", []byte("ca"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := fake.NewSimpleClientset(cm)
+	code, out, errOut, _ := runTokenWith(client, "create", "abcdef.0123456789abcdef")
+	if code != 0 || errOut != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	got, err := client.CoreV1().ConfigMaps("kube-public").Get(context.Background(), "cluster-info", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !jws.DetachedTokenIsValid(got.Data["jws-kubeconfig-abcdef"], got.Data["kubeconfig"], "abcdef", "0123456789abcdef") {
+		t.Fatalf("cluster-info is not signed for the new token: %v", got.Data)
+	}
+
+	client = fake.NewSimpleClientset(cm)
+	client.PrependReactor("update", "configmaps", func(k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(corev1.Resource("configmaps"), "cluster-info", errors.New("RBAC"))
+	})
+	code, out, errOut, _ = runTokenWith(client, "create", "ghijkl.0123456789abcdef")
+	if code != 0 || out != "ghijkl.0123456789abcdef\n" || !strings.HasPrefix(errOut, "WARNING: sign ConfigMap kube-public/cluster-info for token \"ghijkl\"") || strings.Count(errOut, "\n") != 1 {
+		t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+	}
+	secretData(t, client, "ghijkl") // the token is made all the same
 }
