@@ -4,11 +4,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/hex"
-	"encoding/pem"
-	"strings"
 	"testing"
 	"time"
 
@@ -30,7 +25,7 @@ func benchInitThenJoin(t *testing.T, r *report.Report, runs int) {
 			installKubeadm(t, w1, "")
 			start := time.Now()
 			ini := timedKubeadm(t, cp1, tool.binary, "init", "--config", nodeConfigPath, "--ignore-preflight-errors=SystemVerification")
-			join := timedKubeadm(t, w1, tool.binary, joinArgs(c, initResult{CACertHash: caCertHash(t, cp1.ReadFile)}, false)...)
+			join := timedKubeadm(t, w1, tool.binary, joinArgs(c, initResult{CACertHash: caCertHash(t, cp1)}, false)...)
 			ready := waitReady(t, cp1, "cp1", "w1").Sub(start)
 			t.Logf("init then join %d %-8s init %6.2fs  join %6.2fs  both Ready %6.2fs", i+1, tool.name, ini.wall.Seconds(), join.wall.Seconds(), ready.Seconds())
 			r.Add("worker join right after init", "s", tool.name, join.wall.Seconds())
@@ -38,20 +33,4 @@ func benchInitThenJoin(t *testing.T, r *report.Report, runs int) {
 			must(t, c.Delete(context.Background()), "delete the cluster")
 		}
 	}
-}
-
-// caCertHash returns the --discovery-token-ca-cert-hash of the cluster CA
-// that read returns.
-func caCertHash(t *testing.T, read func(context.Context, string) ([]byte, error)) string {
-	t.Helper()
-	b, err := read(context.Background(), "/etc/kubernetes/pki/ca.crt")
-	must(t, err, "read ca.crt")
-	block, _ := pem.Decode(b)
-	if block == nil {
-		t.Fatalf("ca.crt holds no PEM block")
-	}
-	ca, err := x509.ParseCertificate(block.Bytes)
-	must(t, err, "parse ca.crt")
-	sum := sha256.Sum256(ca.RawSubjectPublicKeyInfo)
-	return "sha256:" + strings.ToLower(hex.EncodeToString(sum[:]))
 }

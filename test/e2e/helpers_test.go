@@ -4,6 +4,10 @@ package e2e
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"encoding/pem"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -151,4 +155,20 @@ func checkSignedByKubeadm(ctx context.Context, t *testing.T, client clientset.In
 	if len(owners) == 0 || slices.ContainsFunc(owners, func(m string) bool { return strings.HasPrefix(m, "kube-controller-manager") }) {
 		t.Errorf("the cluster-info signature of token %s was written by %v, want kubeadm alone (the bootstrap signer rewrites a signature it finds missing or different)", id, owners)
 	}
+}
+
+// caCertHash returns the --discovery-token-ca-cert-hash of n's cluster CA,
+// computed here from ca.crt (not by kubeadm's code).
+func caCertHash(t *testing.T, n *sandbox.Node) string {
+	t.Helper()
+	b, err := n.ReadFile(context.Background(), "/etc/kubernetes/pki/ca.crt")
+	must(t, err, "read ca.crt")
+	block, _ := pem.Decode(b)
+	if block == nil {
+		t.Fatalf("ca.crt holds no PEM block")
+	}
+	ca, err := x509.ParseCertificate(block.Bytes)
+	must(t, err, "parse ca.crt")
+	sum := sha256.Sum256(ca.RawSubjectPublicKeyInfo)
+	return "sha256:" + hex.EncodeToString(sum[:])
 }

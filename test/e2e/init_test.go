@@ -5,9 +5,7 @@ package e2e
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
@@ -231,13 +229,7 @@ func checkDNSFromPod(t *testing.T, client clientset.Interface) {
 // checkJoinInfo checks the printed join command against the cluster: the
 // CA hash is that of ca.crt, and the token verifies cluster-info's JWS.
 func checkJoinInfo(t *testing.T, n *sandbox.Node, client clientset.Interface, r initResult) {
-	caPEM, err := n.ReadFile(context.Background(), "/etc/kubernetes/pki/ca.crt")
-	must(t, err, "read ca.crt")
-	block, _ := pem.Decode(caPEM)
-	ca, err := x509.ParseCertificate(block.Bytes)
-	must(t, err, "parse ca.crt")
-	sum := sha256.Sum256(ca.RawSubjectPublicKeyInfo)
-	want := "sha256:" + hex.EncodeToString(sum[:])
+	want := caCertHash(t, n)
 	if r.CACertHash != want || !strings.Contains(r.WorkerJoinCommand, "--discovery-token-ca-cert-hash "+want) {
 		t.Errorf("join command %q / hash %q do not carry the CA hash %s", r.WorkerJoinCommand, r.CACertHash, want)
 	}

@@ -85,26 +85,16 @@ func SignClusterInfo(ctx context.Context, client clientset.Interface, tokens []*
 
 // writeClusterInfo makes cluster-info hold kubeconfig (kept as it is when
 // empty) and the current signatures of tokens, writing only what differs.
+// Without a kubeconfig there is nothing to sign, and nothing is created.
 func writeClusterInfo(ctx context.Context, client clientset.Interface, kubeconfig string, tokens []*corev1.Secret, now time.Time) error {
 	cms := client.CoreV1().ConfigMaps(metav1.NamespacePublic)
 	name := bootstrapapi.ConfigMapClusterInfo
 	return apiclient.Retry(ctx, fmt.Sprintf("write ConfigMap %s/%s", metav1.NamespacePublic, name), func(ctx context.Context) error {
 		existing, err := cms.Get(ctx, name, metav1.GetOptions{})
-		if apierrors.IsNotFound(err) {
-			if kubeconfig == "" {
-				return nil
-			}
-			sigs, err := Signatures(kubeconfig, tokens, now)
-			if err != nil {
-				return err
-			}
-			data := map[string]string{bootstrapapi.KubeConfigKey: kubeconfig}
-			maps.Copy(data, sigs)
-			// AlreadyExists (created meanwhile) is retried as an update.
-			_, err = cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespacePublic}, Data: data}, metav1.CreateOptions{})
-			return err
-		}
-		if err != nil {
+		missing := apierrors.IsNotFound(err)
+		if missing {
+			existing = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: metav1.NamespacePublic}}
+		} else if err != nil {
 			return err
 		}
 		want := existing.DeepCopy()
@@ -123,10 +113,13 @@ func writeClusterInfo(ctx context.Context, client clientset.Interface, kubeconfi
 			return err
 		}
 		maps.Copy(want.Data, sigs)
-		if maps.Equal(want.Data, existing.Data) {
-			return nil
+		switch {
+		case missing:
+			// AlreadyExists (created meanwhile) is retried as an update.
+			_, err = cms.Create(ctx, want, metav1.CreateOptions{})
+		case !maps.Equal(want.Data, existing.Data):
+			_, err = cms.Update(ctx, want, metav1.UpdateOptions{})
 		}
-		_, err = cms.Update(ctx, want, metav1.UpdateOptions{})
 		return err
 	})
 }

@@ -29,9 +29,9 @@ func TestSignatures(t *testing.T) {
 	expired.Expires = &metav1.Time{Time: now.Add(-time.Minute)}
 	forever := signingToken("forevr", "0123456789abcdef")
 	forever.TTL = &metav1.Duration{}
-	renamed := Secret(ptr(signingToken("abcdef", "0123456789abcdef")), now)
+	renamed := Secret(new(signingToken("abcdef", "0123456789abcdef")), now)
 	renamed.Name = "bootstrap-token-zzzzzz"
-	noSecret := Secret(ptr(signingToken("nosecr", "0123456789abcdef")), now)
+	noSecret := Secret(new(signingToken("nosecr", "0123456789abcdef")), now)
 	delete(noSecret.Data, "token-secret")
 
 	for _, tc := range []struct {
@@ -39,10 +39,10 @@ func TestSignatures(t *testing.T) {
 		secret *corev1.Secret
 		signed bool
 	}{
-		{"signing and authentication", Secret(ptr(signingToken("abcdef", "0123456789abcdef")), now), true},
-		{"signing only", Secret(ptr(signingToken("abcdef", "0123456789abcdef", "signing")), now), true},
+		{"signing and authentication", Secret(new(signingToken("abcdef", "0123456789abcdef")), now), true},
+		{"signing only", Secret(new(signingToken("abcdef", "0123456789abcdef", "signing")), now), true},
 		{"without an expiry", Secret(&forever, now), true},
-		{"authentication only", Secret(ptr(signingToken("abcdef", "0123456789abcdef", "authentication")), now), false},
+		{"authentication only", Secret(new(signingToken("abcdef", "0123456789abcdef", "authentication")), now), false},
 		{"expired", Secret(&expired, now), false},
 		{"name and token ID differ", renamed, false},
 		{"no secret", noSecret, false},
@@ -63,8 +63,6 @@ func TestSignatures(t *testing.T) {
 		})
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 func TestCreateClusterInfoSigned(t *testing.T) {
 	ctx := context.Background()
